@@ -1,0 +1,90 @@
+/**
+ * One headless Chromium shared by every suite, on a 127.0.0.1 origin (WebGPU needs a secure
+ * context). The page loads the bundled harness (tests/browser/harness.ts).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { bundleToString } from '../../build.mjs';
+import type { Program, ProgramResult } from '../browser/harness.ts';
+
+export const CHROME_PATH = process.env.CHROME_PATH ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
+
+export const CHROME_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: CHROME_PATH,
+    headless: true,
+    userDataDir: mkdtempSync(join(tmpdir(), 'lenet-chrome-')),
+    args: [...CHROME_ARGS, ...extraArgs],
+    protocolTimeout: 600_000,
+  });
+}
+
+interface Session {
+  browser: Browser;
+  page: Page;
+  server: http.Server;
+  origin: string;
+}
+
+let session: Promise<Session> | null = null;
+
+/** Serve `routes` (path → [content type, body]) on 127.0.0.1; anything else is 404. */
+export async function serve(routes: Record<string, [string, string | Buffer]>): Promise<{ server: http.Server; origin: string }> {
+  const server = http.createServer((req, res) => {
+    const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
+    if (!route) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': route[0] }).end(route[1]);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function start(): Promise<Session> {
+  const script = await bundleToString('tests/browser/harness.ts');
+  const { server, origin } = await serve({
+    '/': ['text/html', '<!doctype html><meta charset="utf-8"><title>kernel tests</title><script type="module" src="/harness.js"></script>'],
+    '/harness.js': ['text/javascript', script],
+  });
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e));
+  await page.goto(`${origin}/`);
+  await page.waitForFunction('globalThis.harness !== undefined');
+  return { browser, page, server, origin };
+}
+
+export function harnessPage(): Promise<Session> {
+  session ??= start();
+  return session;
+}
+
+/** Run a Program on the GPU in the shared page. */
+export async function runOnGpu(program: Program): Promise<ProgramResult> {
+  const { page } = await harnessPage();
+  return page.evaluate((p) => (globalThis as unknown as { harness: { run(p: Program): Promise<ProgramResult> } }).harness.run(p), program);
+}
+
+export async function closeBrowser(): Promise<void> {
+  if (!session) return;
+  const { browser, server } = await session;
+  session = null;
+  await browser.close();
+  server.close();
+}
