@@ -1,2 +1,7 @@
 /** Every op family, one module each, paired with its shader in shaders/. */
 export { Tanh } from './activation.ts';
+export { AvgPool2d } from './pool.ts';
+export { Dropout } from './dropout.ts';
+export { BatchGather } from './data.ts';
+export { Linear } from './linear.ts';
+export { BatchNorm, type BatchNormConfig } from './batchnorm.ts';

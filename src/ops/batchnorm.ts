@@ -1,0 +1,149 @@
+/** Batch normalization (BatchNorm1d/2d) forward in training and eval mode, and backward (shaders/batchnorm.wgsl). */
+import source from '../../shaders/batchnorm.wgsl';
+import type { Dispatch } from '../gpu/dispatch.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import type { Kernel } from '../gpu/kernel.ts';
+import { expectShape, type Tensor } from '../gpu/tensor.ts';
+
+const SHADER = 'batchnorm.wgsl';
+
+export interface BatchNormConfig {
+  batch: number;
+  channels: number;
+  /** Values per channel per sample: H·W for BatchNorm2d, 1 for BatchNorm1d. */
+  spatial: number;
+  eps?: number;
+  momentum?: number;
+}
+
+function positiveInteger(field: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`BatchNorm: ${field} must be a positive integer, got ${value}`);
+  }
+}
+
+/**
+ * Per-channel normalization of activations [batch, channels, ...] (NCHW, trailing dims multiplying
+ * to `spatial`), with statistics over the n = batch·spatial values of each channel, as PyTorch's
+ * BatchNorm1d/2d: biased batch variance for normalizing, unbiased for the running variance.
+ */
+export class BatchNorm {
+  readonly batch: number;
+  readonly channels: number;
+  readonly spatial: number;
+  readonly eps: number;
+  readonly momentum: number;
+  /** Values per channel: batch·spatial. */
+  readonly n: number;
+  private readonly trainKernel: Kernel;
+  private readonly evalKernel: Kernel;
+  private readonly backwardKernel: Kernel;
+  private readonly params: GPUBuffer;
+
+  constructor(gpu: Gpu, config: BatchNormConfig) {
+    const { batch, channels, spatial, eps = 1e-5, momentum = 0.1 } = config;
+    positiveInteger('batch', batch);
+    positiveInteger('channels', channels);
+    positiveInteger('spatial', spatial);
+    // eps is used in f32: one that rounds to 0 there would divide by zero on a constant channel.
+    if (!Number.isFinite(eps) || !(Math.fround(eps) > 0)) {
+      throw new RangeError(`BatchNorm: eps must be positive (and non-zero in f32), got ${eps}`);
+    }
+    if (!Number.isFinite(momentum) || momentum < 0 || momentum > 1) {
+      throw new RangeError(`BatchNorm: momentum must be in [0, 1], got ${momentum}`);
+    }
+    this.batch = batch;
+    this.channels = channels;
+    this.spatial = spatial;
+    this.eps = eps;
+    this.momentum = momentum;
+    this.n = batch * spatial;
+    this.trainKernel = gpu.kernel(SHADER, source, 'batchnorm_forward_train');
+    this.evalKernel = gpu.kernel(SHADER, source, 'batchnorm_forward_eval');
+    this.backwardKernel = gpu.kernel(SHADER, source, 'batchnorm_backward');
+    // Every entry point declares the same Params struct, so one buffer serves all three.
+    this.params = gpu.uniform('batchnorm.params', this.trainKernel.packUniform('params', {
+      batch,
+      channels,
+      spatial,
+      eps,
+      momentum,
+      inv_n: 1 / this.n,
+      // Only training uses it, and training refuses n = 1.
+      unbias: this.n > 1 ? this.n / (this.n - 1) : 0,
+    }));
+  }
+
+  /**
+   * Training mode. Overwrites y, saveMean (batch mean) and saveInvStd (1/sqrt(biased var + eps));
+   * updates runningMean and runningVar in place: r = (1 − momentum)·r + momentum·stat, the
+   * variance's stat being unbiased (n/(n−1)·var).
+   */
+  forwardTrain(
+    x: Tensor, gamma: Tensor, beta: Tensor, y: Tensor,
+    runningMean: Tensor, runningVar: Tensor, saveMean: Tensor, saveInvStd: Tensor,
+  ): Dispatch[] {
+    const op = 'batchnorm forwardTrain';
+    this.expectTraining(op);
+    this.expectActivations(op, { x, y });
+    this.expectPerChannel(op, { gamma, beta, runningMean, runningVar, saveMean, saveInvStd });
+    return [this.launch(this.trainKernel, {
+      x, gamma, beta, y, running_mean: runningMean, running_var: runningVar, batch_mean: saveMean, batch_inv_std: saveInvStd,
+    })];
+  }
+
+  /** Eval mode: y = γ·(x − runningMean)/sqrt(runningVar + eps) + β (y overwritten, nothing else written). */
+  forwardEval(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, y: Tensor): Dispatch[] {
+    const op = 'batchnorm forwardEval';
+    this.expectActivations(op, { x, y });
+    this.expectPerChannel(op, { gamma, beta, runningMean, runningVar });
+    return [this.launch(this.evalKernel, { x, gamma, beta, eval_mean: runningMean, eval_var: runningVar, y })];
+  }
+
+  /**
+   * Training-mode gradients through the batch statistics, from forwardTrain's input x and its
+   * saveMean/saveInvStd. Overwrites dx, dGamma (Σdy·x̂) and dBeta (Σdy); nothing is accumulated.
+   */
+  backward(
+    x: Tensor, dy: Tensor, gamma: Tensor, saveMean: Tensor, saveInvStd: Tensor,
+    dx: Tensor, dGamma: Tensor, dBeta: Tensor,
+  ): Dispatch[] {
+    const op = 'batchnorm backward';
+    this.expectTraining(op);
+    this.expectActivations(op, { x, dy, dx });
+    this.expectPerChannel(op, { gamma, saveMean, saveInvStd, dGamma, dBeta });
+    return [this.launch(this.backwardKernel, {
+      x, dy, gamma, saved_mean: saveMean, saved_inv_std: saveInvStd, dx, dgamma: dGamma, dbeta: dBeta,
+    })];
+  }
+
+  /** The unbiased variance of one value is undefined; PyTorch refuses the same way. */
+  private expectTraining(op: string): void {
+    if (this.n < 2) {
+      throw new RangeError(
+        `${op}: Expected more than 1 value per channel when training, got batch ${this.batch} × spatial ${this.spatial} = ${this.n}`,
+      );
+    }
+  }
+
+  /** [batch, channels, ...rest] with rest multiplying to spatial ([N, C] when spatial is 1). */
+  private expectActivations(op: string, tensors: Record<string, Tensor>): void {
+    for (const [name, t] of Object.entries(tensors)) {
+      const rest = t.shape.slice(2).reduce((a, b) => a * b, 1);
+      if (t.shape.length < 2 || t.shape[0] !== this.batch || t.shape[1] !== this.channels || rest !== this.spatial) {
+        throw new RangeError(
+          `${op}: ${name} has shape [${t.shape.join(', ')}] but [${this.batch}, ${this.channels}, ...] was expected ` +
+            `with trailing dims multiplying to spatial = ${this.spatial}`,
+        );
+      }
+    }
+  }
+
+  private expectPerChannel(op: string, tensors: Record<string, Tensor>): void {
+    for (const [name, t] of Object.entries(tensors)) expectShape(op, name, t, [this.channels]);
+  }
+
+  private launch(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>): Dispatch {
+    return kernel.dispatch(kernel.bind({ params: this.params, ...resources }), this.channels);
+  }
+}

@@ -1,0 +1,91 @@
+/** Fully connected layer forward and backward (shaders/linear.wgsl), PyTorch weight layout [out, in]. */
+import source from '../../shaders/linear.wgsl';
+import type { Dispatch } from '../gpu/dispatch.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import type { Kernel } from '../gpu/kernel.ts';
+import { expectShape, type Tensor } from '../gpu/tensor.ts';
+
+const SHADER = 'linear.wgsl';
+/** Outputs per invocation along each axis (TILE in the shader). */
+const TILE = 4;
+
+export interface LinearConfig {
+  batch: number;
+  inFeatures: number;
+  outFeatures: number;
+}
+
+/** Throw a RangeError naming `op`'s config field unless every listed field is a positive integer. */
+export function checkPositiveIntegers(op: string, config: object, fields: readonly string[]): void {
+  for (const field of fields) {
+    const value = (config as Record<string, unknown>)[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      throw new RangeError(`${op}: ${field} must be a positive integer, got ${String(value)}`);
+    }
+  }
+}
+
+const tiles = (rows: number, cols: number) => Math.ceil(rows / TILE) * Math.ceil(cols / TILE);
+
+export class Linear {
+  readonly batch: number;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  private readonly forwardKernel: Kernel;
+  private readonly inputKernel: Kernel;
+  private readonly weightKernel: Kernel;
+  private readonly params: GPUBuffer;
+
+  constructor(gpu: Gpu, config: LinearConfig) {
+    checkPositiveIntegers('Linear', config ?? {}, ['batch', 'inFeatures', 'outFeatures']);
+    ({ batch: this.batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures } = config);
+    this.forwardKernel = gpu.kernel(SHADER, source, 'linear_forward');
+    this.inputKernel = gpu.kernel(SHADER, source, 'linear_backward_input');
+    this.weightKernel = gpu.kernel(SHADER, source, 'linear_backward_weight');
+    this.params = gpu.uniform(
+      'linear.params',
+      this.forwardKernel.packUniform('params', { batch: this.batch, in_features: this.inFeatures, out_features: this.outFeatures }),
+    );
+  }
+
+  /** y = x · weightᵀ + bias (y overwritten). x [N, in], weight [out, in], bias [out], y [N, out]. */
+  forward(x: Tensor, weight: Tensor, bias: Tensor, y: Tensor): Dispatch[] {
+    this.check('linear forward', { x, weight, bias, y });
+    return [this.launch(this.forwardKernel, { params: this.params, x, weight, bias, y }, tiles(this.batch, this.outFeatures))];
+  }
+
+  /** dx = dy · weight (dx overwritten). dy [N, out], weight [out, in], dx [N, in]. */
+  backwardInput(dy: Tensor, weight: Tensor, dx: Tensor): Dispatch[] {
+    this.check('linear backwardInput', { dy, weight, dx });
+    return [this.launch(this.inputKernel, { params: this.params, dy, weight, dx }, tiles(this.batch, this.inFeatures))];
+  }
+
+  /**
+   * dWeight = dyᵀ · x and dBias = Σ_n dy, summed over the batch in a fixed order (both
+   * overwritten, not accumulated). x [N, in], dy [N, out], dWeight [out, in], dBias [out].
+   */
+  backwardWeight(x: Tensor, dy: Tensor, dWeight: Tensor, dBias: Tensor): Dispatch[] {
+    this.check('linear backwardWeight', { x, dy, dWeight, dBias });
+    return [
+      this.launch(this.weightKernel, { params: this.params, x, dy, d_weight: dWeight, d_bias: dBias }, tiles(this.outFeatures, this.inFeatures)),
+    ];
+  }
+
+  private check(op: string, tensors: Record<string, Tensor>): void {
+    const shapes: Record<string, number[]> = {
+      x: [this.batch, this.inFeatures],
+      dx: [this.batch, this.inFeatures],
+      y: [this.batch, this.outFeatures],
+      dy: [this.batch, this.outFeatures],
+      weight: [this.outFeatures, this.inFeatures],
+      dWeight: [this.outFeatures, this.inFeatures],
+      bias: [this.outFeatures],
+      dBias: [this.outFeatures],
+    };
+    for (const [name, tensor] of Object.entries(tensors)) expectShape(op, name, tensor, shapes[name]!);
+  }
+
+  private launch(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>, tileCount: number): Dispatch {
+    return kernel.dispatchThreads(kernel.bind(resources), tileCount);
+  }
+}

@@ -1,0 +1,154 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SeededRandom } from '../src/random.ts';
+import type { Action } from './browser/harness.ts';
+import { runOnGpu } from './support/browser.ts';
+import { expectClose, expectIdentical } from './support/compare.ts';
+import { checkGradient } from './support/gradcheck.ts';
+import { randomArray, randomF32, randomInt, suiteSeed } from './support/random.ts';
+import { linearBackwardInput, linearBackwardWeight, linearForward, type LinearShape } from './reference/linear.ts';
+
+const test = suite('linear');
+const SEED = suiteSeed(202);
+
+// Each output is one f32 sum of K ≤ 256 products (K = in for forward, out for backwardInput,
+// batch for backwardWeight). With the data below, partial sums stay below ~10 in magnitude, so each
+// addition rounds by ≤ 2⁻²⁴·10 ≈ 6e-7 and K of them drift by ~√K·6e-7 ≈ 1e-5 at most; that is
+// atol. rtol covers the outputs that are larger than that.
+const TOL = { atol: 1e-5, rtol: 1e-4 };
+
+// LeNet-5's fc1 and fc2 at batch 1, 16 and 256, plus sizes that are not multiples of the 4×4 tile
+// or of the 64-invocation workgroup.
+const SHAPES: LinearShape[] = [
+  { batch: 1, inFeatures: 120, outFeatures: 84 },
+  { batch: 16, inFeatures: 120, outFeatures: 84 },
+  { batch: 256, inFeatures: 120, outFeatures: 84 },
+  { batch: 1, inFeatures: 84, outFeatures: 10 },
+  { batch: 256, inFeatures: 84, outFeatures: 10 },
+  { batch: 1, inFeatures: 1, outFeatures: 1 },
+  { batch: 3, inFeatures: 5, outFeatures: 7 },
+  { batch: 67, inFeatures: 13, outFeatures: 66 },
+];
+
+const describe = (s: LinearShape) => `[N ${s.batch}, in ${s.inFeatures}, out ${s.outFeatures}]`;
+
+interface LinearData {
+  x: number[];
+  w: number[];
+  b: number[];
+  dy: number[];
+}
+
+/** x and dy in [-1, 1]; weights and bias at PyTorch's init scale U(±1/√in). */
+function makeData(rng: SeededRandom, s: LinearShape): LinearData {
+  const bound = 1 / Math.sqrt(s.inFeatures);
+  return {
+    x: randomF32(rng, s.batch * s.inFeatures),
+    w: randomF32(rng, s.outFeatures * s.inFeatures, -bound, bound),
+    b: randomF32(rng, s.outFeatures, -bound, bound),
+    dy: randomF32(rng, s.batch * s.outFeatures),
+  };
+}
+
+/** Outputs start filled with junk, so a kernel that accumulates instead of overwriting fails. */
+function tensorsFor(s: LinearShape, d: LinearData) {
+  const junk = (n: number) => new Array<number>(n).fill(1e3);
+  return {
+    x: { shape: [s.batch, s.inFeatures], data: d.x },
+    w: { shape: [s.outFeatures, s.inFeatures], data: d.w },
+    b: { shape: [s.outFeatures], data: d.b },
+    dy: { shape: [s.batch, s.outFeatures], data: d.dy },
+    y: { shape: [s.batch, s.outFeatures], data: junk(s.batch * s.outFeatures) },
+    dx: { shape: [s.batch, s.inFeatures], data: junk(s.batch * s.inFeatures) },
+    dw: { shape: [s.outFeatures, s.inFeatures], data: junk(s.outFeatures * s.inFeatures) },
+    db: { shape: [s.outFeatures], data: junk(s.outFeatures) },
+  };
+}
+
+const ALL_CALLS: Action[] = [
+  { call: 'fc', method: 'forward', args: ['x', 'w', 'b', 'y'] },
+  { call: 'fc', method: 'backwardInput', args: ['dy', 'w', 'dx'] },
+  { call: 'fc', method: 'backwardWeight', args: ['x', 'dy', 'dw', 'db'] },
+  { read: ['y', 'dx', 'dw', 'db'] },
+];
+
+test('reference backward matches finite differences', () => {
+  const rng = new SeededRandom(SEED);
+  const s = { batch: 3, inFeatures: 4, outFeatures: 5 };
+  const x = randomArray(rng, 12);
+  const w = randomArray(rng, 20);
+  const b = randomArray(rng, 5);
+  const dy = randomArray(rng, 15);
+  const { dw, db } = linearBackwardWeight(s, x, dy);
+  checkGradient('linear dx', x, (v) => linearForward(s, v, w, b), linearBackwardInput(s, dy, w), dy);
+  checkGradient('linear dweight', w, (v) => linearForward(s, x, v, b), dw, dy);
+  checkGradient('linear dbias', b, (v) => linearForward(s, x, w, v), db, dy);
+});
+
+test('forward, backwardInput and backwardWeight match the reference', async () => {
+  const rng = new SeededRandom(SEED + 1);
+  const random = { batch: randomInt(rng, 1, 40), inFeatures: randomInt(rng, 1, 150), outFeatures: randomInt(rng, 1, 100) };
+  for (const s of [...SHAPES, random]) {
+    const d = makeData(rng, s);
+    const result = await runOnGpu({ tensors: tensorsFor(s, d), ops: { fc: { op: 'Linear', args: [s] } }, actions: ALL_CALLS });
+    assert.not.ok(result.error, result.error?.message);
+    const got = result.reads[0]!.tensors;
+    const context = `seed ${SEED + 1} shape ${describe(s)}`;
+    const { dw, db } = linearBackwardWeight(s, d.x, d.dy);
+    expectClose(got.y!, linearForward(s, d.x, d.w, d.b), TOL, `linear forward ${context}`);
+    expectClose(got.dx!, linearBackwardInput(s, d.dy, d.w), TOL, `linear backwardInput ${context}`);
+    expectClose(got.dw!, dw, TOL, `linear backwardWeight dWeight ${context}`);
+    expectClose(got.db!, db, TOL, `linear backwardWeight dBias ${context}`);
+  }
+});
+
+test('every output is bit-identical run after run', async () => {
+  const rng = new SeededRandom(SEED + 2);
+  const s = { batch: 256, inFeatures: 120, outFeatures: 84 };
+  const result = await runOnGpu({
+    tensors: tensorsFor(s, makeData(rng, s)),
+    ops: { fc: { op: 'Linear', args: [s] } },
+    actions: [...ALL_CALLS, ...ALL_CALLS],
+  });
+  assert.not.ok(result.error, result.error?.message);
+  const [first, second] = result.reads;
+  for (const name of ['y', 'dx', 'dw', 'db']) {
+    expectIdentical(first!.tensors[name]!, second!.tensors[name]!, `linear ${name} seed ${SEED + 2} shape ${describe(s)}`);
+  }
+});
+
+test('invalid config is refused with the field named', async () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ batch: 0, inFeatures: 3, outFeatures: 2 }, /Linear: batch must be a positive integer, got 0/],
+    [{ batch: 2, inFeatures: 2.5, outFeatures: 2 }, /Linear: inFeatures must be a positive integer, got 2\.5/],
+    [{ batch: 2, inFeatures: 3, outFeatures: -1 }, /Linear: outFeatures must be a positive integer, got -1/],
+    [{ batch: 2, inFeatures: 3 }, /Linear: outFeatures must be a positive integer, got undefined/],
+  ];
+  for (const [config, message] of cases) {
+    const result = await runOnGpu({ tensors: {}, ops: { fc: { op: 'Linear', args: [config] } }, actions: [] });
+    assert.is(result.error?.name, 'RangeError', JSON.stringify(config));
+    assert.match(result.error?.message ?? '', message);
+  }
+});
+
+test('mismatched shapes are refused with the op and tensor named', async () => {
+  const s = { batch: 2, inFeatures: 3, outFeatures: 5 };
+  const tensors = {
+    ...tensorsFor(s, makeData(new SeededRandom(SEED + 3), s)),
+    wT: { shape: [3, 5] },
+    x4: { shape: [4, 3] },
+    db6: { shape: [6] },
+  };
+  const cases: [Action, RegExp][] = [
+    [{ call: 'fc', method: 'forward', args: ['x', 'wT', 'b', 'y'] }, /linear forward: weight has shape \[3, 5\] but \[5, 3\] was expected/],
+    [{ call: 'fc', method: 'forward', args: ['x4', 'w', 'b', 'y'] }, /linear forward: x has shape \[4, 3\] but \[2, 3\] was expected/],
+    [{ call: 'fc', method: 'backwardInput', args: ['dy', 'w', 'y'] }, /linear backwardInput: dx has shape \[2, 5\] but \[2, 3\] was expected/],
+    [{ call: 'fc', method: 'backwardWeight', args: ['x', 'dy', 'dw', 'db6'] }, /linear backwardWeight: dBias has shape \[6\] but \[5\] was expected/],
+  ];
+  for (const [action, message] of cases) {
+    const result = await runOnGpu({ tensors, ops: { fc: { op: 'Linear', args: [s] } }, actions: [action] });
+    assert.match(result.error?.message ?? '', message);
+  }
+});
+
+test.run();
