@@ -8,6 +8,7 @@ import type { Dispatch } from '../../src/gpu/dispatch.ts';
 import { Tensor, type DType } from '../../src/gpu/tensor.ts';
 import * as ops from '../../src/ops/index.ts';
 import { packStep, STEP_BYTES, type StepValues } from '../../src/ops/step.ts';
+import { ramp } from '../support/random.ts';
 
 export interface TensorSpec {
   shape: number[];
@@ -15,12 +16,15 @@ export interface TensorSpec {
   data?: number[];
   /** Allocate a smaller buffer than the shape needs (to test binding checks). */
   bufferElements?: number;
+  /** Fill on the page with ramp(i) = ((i mod 2001) − 1000) / 100, for tensors too big to send. */
+  fill?: 'ramp';
 }
+
 
 export type Action =
   | { call: string; method: string; args: unknown[] }
   | { step: StepValues }
-  | { read: string[]; label?: string };
+  | { read: string[]; label?: string; indices?: number[] };
 
 export interface Program {
   tensors: Record<string, TensorSpec>;
@@ -48,7 +52,8 @@ async function execute(gpu: Gpu, program: Program, result: ProgramResult): Promi
       const buffer = gpu.buffer(name, spec.bufferElements * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
       tensors.set(name, new Tensor(buffer, spec.shape, spec.dtype ?? 'f32', name));
     } else {
-      tensors.set(name, gpu.tensor(name, spec.shape, spec.dtype ?? 'f32', spec.data));
+      const data = spec.fill === 'ramp' ? Float32Array.from({ length: spec.shape.reduce((a, b) => a * b, 1) }, (_, i) => ramp(i)) : spec.data;
+      tensors.set(name, gpu.tensor(name, spec.shape, spec.dtype ?? 'f32', data));
     }
   }
   const stepBuffer = gpu.uniform('step', new ArrayBuffer(STEP_BYTES));
@@ -85,7 +90,10 @@ async function execute(gpu: Gpu, program: Program, result: ProgramResult): Promi
     } else {
       flush();
       const read: Record<string, number[]> = {};
-      for (const name of action.read) read[name] = Array.from(await gpu.read(resolve(name) as Tensor));
+      for (const name of action.read) {
+        const values = await gpu.read(resolve(name) as Tensor);
+        read[name] = action.indices ? action.indices.map((i) => values[i]!) : Array.from(values);
+      }
       result.reads.push({ label: action.label ?? `read${result.reads.length}`, tensors: read });
     }
   }
@@ -119,4 +127,19 @@ async function adapter(): Promise<{ adapter: Gpu['adapter']; features: readonly 
   return { adapter: gpu.adapter, features: gpu.features, limits };
 }
 
-(globalThis as unknown as { harness: unknown }).harness = { run, adapter };
+/** Lose a fresh device on purpose and report what the engine said about it. */
+async function deviceLoss(): Promise<{ listener: string; error: string }> {
+  const gpu = await Gpu.create();
+  const heard = new Promise<string>((resolve) => gpu.onLost((info) => resolve(info.reason)));
+  gpu.device.destroy();
+  const listener = await heard;
+  let error = '';
+  try {
+    gpu.tensor('after-loss', [4]);
+  } catch (e) {
+    error = `${(e as Error).name}: ${(e as Error).message}`;
+  }
+  return { listener, error };
+}
+
+(globalThis as unknown as { harness: unknown }).harness = { run, adapter, deviceLoss };

@@ -22,3 +22,6 @@ export function randomInt(rng: SeededRandom, low: number, high: number): number 
 export function suiteSeed(fallback: number): number {
   return process.env.TEST_SEED ? Number(process.env.TEST_SEED) : fallback;
 }
+
+/** Deterministic fill for tensors too large to send to the page: ((i mod 2001) − 1000) / 100. */
+export const ramp = (i: number): number => ((i % 2001) - 1000) / 100;
