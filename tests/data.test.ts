@@ -92,7 +92,7 @@ test('URL loading names the URL that failed', async () => {
   };
   const fakeFetch = (async (url: string) => {
     const body = served[url];
-    return body ? new Response(body) : new Response('missing', { status: 404, statusText: 'Not Found' });
+    return body ? new Response(body as BlobPart) : new Response('missing', { status: 404, statusText: 'Not Found' });
   }) as unknown as typeof fetch;
   await rejects(datasetFromUrl('mnist', '/d', fakeFetch), /\/d\/t10k-labels-idx1-ubyte\.gz: HTTP 404 Not Found/);
   served[`/d/${IDX_FILES.testLabels}`] = gzip(train.labels);
@@ -116,7 +116,8 @@ test('GPU batch gather matches the CPU through a shuffled order', async () => {
   const rng = new SeededRandom(5);
   const bytes = new Uint8Array(count * 784).map(() => rng.int(256));
   const labels = Array.from({ length: count }, () => rng.int(10));
-  const order = rng.shuffle(Array.from({ length: count }, (_, i) => i));
+  const order = Array.from({ length: count }, (_, i) => i);
+  rng.shuffle(order);
   const batch = 3;
   const batchStart = 4;
   const result = await runOnGpu({
