@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { counterHash, hashToUnit, SeededRandom } from '../src/random.ts';
-import { runOnGpu } from './support/browser.ts';
+import type { ProgramResult } from './browser/harness.ts';
+import { harnessPage, runOnGpu } from './support/browser.ts';
 import { expectClose, expectIdentical } from './support/compare.ts';
 import { randomF32, randomInt, suiteSeed } from './support/random.ts';
 import { dropoutBackward, dropoutForward, dropoutMask, type DropoutDraw } from './reference/dropout.ts';
@@ -118,7 +119,7 @@ test('a different seed, step or layer gives a different mask; the same draw give
   draws.forEach((d, k) => expectIdentical(masks[k]!.map(Number), dropoutMask(n, d).map(Number), `dropout mask ${describe(shape, d)}`));
   for (let k = 1; k < 4; k++) {
     const differing = masks[k]!.filter((m, i) => m !== masks[0]![i]).length;
-    // Independent masks at p = 0.5 differ at half the positions (±5σ = ±0.05·n/… well inside 0.4–0.6).
+    // Independent masks at p = 0.5 differ at n/2 positions, σ = √n/2 = 80 here: 0.4n–0.6n is ±32σ.
     assert.ok(differing > 0.4 * n && differing < 0.6 * n, `${describe(shape, draws[k]!)} vs base: ${differing}/${n} positions differ`);
   }
   expectIdentical(masks[4]!.map(Number), masks[0]!.map(Number), 'dropout mask with the same draw');
@@ -151,7 +152,6 @@ test('invalid p, layer and shape are refused with the problem named', async () =
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ p: 1 }, /Dropout: p must be a number in \[0, 1\), got 1$/],
     [{ p: -0.1 }, /Dropout: p must be a number in \[0, 1\), got -0.1$/],
-    // JSON carries NaN as null, so NaN is checked through a value that survives it.
     [{ p: null }, /Dropout: p must be a number in \[0, 1\), got null$/],
     [{ p: '0.5' }, /Dropout: p must be a number in \[0, 1\), got 0.5$/],
     [{ layer: -1 }, /Dropout: layer must be an integer in \[0, 2\^32 − 1\], got -1/],
@@ -167,6 +167,20 @@ test('invalid p, layer and shape are refused with the problem named', async () =
     assert.is(result.error?.name, 'RangeError', JSON.stringify(change));
     assert.match(result.error?.message ?? '', message);
   }
+});
+
+test('p = NaN is refused', async () => {
+  // Program arguments travel as JSON, which turns NaN into null, so the NaN is written into the
+  // page-side function's source instead.
+  const { page } = await harnessPage();
+  const result = await page.evaluate(() =>
+    (globalThis as unknown as { harness: { run(p: unknown): Promise<ProgramResult> } }).harness.run({
+      tensors: {},
+      ops: { drop: { op: 'Dropout', args: [{ shape: [4], p: NaN, layer: 0 }] } },
+      actions: [],
+    }));
+  assert.is(result.error?.name, 'RangeError');
+  assert.match(result.error?.message ?? '', /Dropout: p must be a number in \[0, 1\), got NaN$/);
 });
 
 test('mismatched shapes are refused with the tensor and both shapes named', async () => {
