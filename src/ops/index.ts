@@ -5,3 +5,7 @@ export { Dropout } from './dropout.ts';
 export { BatchGather } from './data.ts';
 export { Linear } from './linear.ts';
 export { BatchNorm, type BatchNormConfig } from './batchnorm.ts';
+export { Conv2d, type Conv2dConfig } from './conv2d.ts';
+export { DivergenceTracker, METRICS } from './metrics.ts';
+export { Adam, Sgd, type AdamConfig, type SgdConfig } from './optimizer.ts';
+export { SoftmaxCrossEntropy } from './loss.ts';

@@ -4,12 +4,17 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { bundleToString } from '../../build.mjs';
 import type { Program, ProgramResult } from '../browser/harness.ts';
+import type { TrainReport, TrainRequest } from '../browser/training.ts';
+
+/** Where the tests find real Fashion-MNIST (apt-get install dataset-fashion-mnist). */
+export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+export const hasFashionMnist = (): boolean => existsSync(`${FASHION_MNIST_DIR}/t10k-images-idx3-ubyte.gz`);
 
 export const CHROME_PATH = process.env.CHROME_PATH ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
 
@@ -45,7 +50,13 @@ let session: Promise<Session> | null = null;
 /** Serve `routes` (path → [content type, body]) on 127.0.0.1; anything else is 404. */
 export async function serve(routes: Record<string, [string, string | Buffer]>): Promise<{ server: http.Server; origin: string }> {
   const server = http.createServer((req, res) => {
-    const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const file = /^\/data\/fashion-mnist\/([a-z0-9-]+\.gz)$/.exec(path);
+    if (file && existsSync(`${FASHION_MNIST_DIR}/${file[1]}`)) {
+      res.writeHead(200, { 'content-type': 'application/gzip' }).end(readFileSync(`${FASHION_MNIST_DIR}/${file[1]}`));
+      return;
+    }
+    const route = routes[path];
     if (!route) {
       res.writeHead(404).end();
       return;
@@ -57,7 +68,7 @@ export async function serve(routes: Record<string, [string, string | Buffer]>): 
 }
 
 async function start(): Promise<Session> {
-  const script = await bundleToString('tests/browser/harness.ts');
+  const script = await bundleToString('tests/browser/index.ts');
   const { server, origin } = await serve({
     '/': ['text/html', '<!doctype html><meta charset="utf-8"><title>kernel tests</title><script type="module" src="/harness.js"></script>'],
     '/harness.js': ['text/javascript', script],
@@ -79,6 +90,12 @@ export function harnessPage(): Promise<Session> {
 export async function runOnGpu(program: Program): Promise<ProgramResult> {
   const { page } = await harnessPage();
   return page.evaluate((p) => (globalThis as unknown as { harness: { run(p: Program): Promise<ProgramResult> } }).harness.run(p), program);
+}
+
+/** Train on the page with the real Trainer. */
+export async function trainOnGpu(request: TrainRequest): Promise<TrainReport> {
+  const { page } = await harnessPage();
+  return page.evaluate((r) => (globalThis as unknown as { training: { train(r: TrainRequest): Promise<TrainReport> } }).training.train(r), request);
 }
 
 export async function closeBrowser(): Promise<void> {
