@@ -3,9 +3,15 @@
 //
 // Every entry point runs one workgroup per channel whose WG threads stride over the channel's n
 // values, so the statistics, the per-channel outputs and the elementwise pass that depends on
-// them fit in one dispatch (no global synchronisation needed). Per-thread partial sums are
-// combined by a fixed-order tree in workgroup memory: results are bit-identical run after run.
-// The grid of `channels` workgroups may be folded into 2-D.
+// them fit in one dispatch (no global synchronisation needed). Each thread keeps its own partial
+// sums, which are then added in a fixed order (workgroup_sum): results are bit-identical run
+// after run. The grid of `channels` workgroups may be folded into 2-D.
+//
+// A thread takes `chunk` consecutive values of a plane per step: 4 when spatial is a multiple of
+// 4 (the *_x4 entry points), else 1. SwiftShader runs a workgroup on one core as 4-lane SIMD
+// groups, and per-step loop overhead, not load width, bounds its speed: 4 values per step is ~2x
+// faster. Barriers cost per SIMD group, so a small workgroup (16 threads) is fastest there.
+// Each op's body is one function taking the chunk width, called with a constant by its entry points.
 
 struct Params {
   batch: u32,
@@ -18,7 +24,7 @@ struct Params {
   unbias: f32,
 }
 
-const WG: u32 = 64u;
+const WG: u32 = 16u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -44,22 +50,24 @@ const WG: u32 = 64u;
 var<workgroup> partial: array<vec2<f32>, WG>;
 
 // Position of one thread in its channel: sample b, offset s within the sample's plane, and the
-// element's index. Advancing by WG values updates (b, s) without a division per element.
+// index of its chunk's first element. Advancing by WG chunks updates (b, s) without a division
+// per element; chunks never straddle planes because spatial is a multiple of the chunk width.
 struct Walk {
   b: u32,
   s: u32,
   index: u32,
 }
 
-fn walk_start(c: u32, lid: u32) -> Walk {
-  let b = lid / params.spatial;
-  let s = lid % params.spatial;
+fn walk_start(c: u32, lid: u32, chunk: u32) -> Walk {
+  let j = lid * chunk;
+  let b = j / params.spatial;
+  let s = j % params.spatial;
   return Walk(b, s, (b * params.channels + c) * params.spatial + s);
 }
 
-fn walk_next(w: ptr<function, Walk>) {
-  let jump_b = WG / params.spatial;
-  let jump_s = WG % params.spatial;
+fn walk_next(w: ptr<function, Walk>, chunk: u32) {
+  let jump_b = WG * chunk / params.spatial;
+  let jump_s = WG * chunk % params.spatial;
   (*w).b += jump_b;
   (*w).s += jump_s;
   (*w).index += jump_b * params.channels * params.spatial + jump_s;
@@ -70,18 +78,58 @@ fn walk_next(w: ptr<function, Walk>) {
   }
 }
 
-// Sum of v over the workgroup, returned to every thread.
+// A chunk of x or dy as a vec4; with chunk 1 only lane x is meaningful.
+fn load_x(i: u32, chunk: u32) -> vec4<f32> {
+  if (chunk == 1u) {
+    return vec4<f32>(x[i], 0.0, 0.0, 0.0);
+  }
+  return vec4<f32>(x[i], x[i + 1u], x[i + 2u], x[i + 3u]);
+}
+
+fn load_dy(i: u32, chunk: u32) -> vec4<f32> {
+  if (chunk == 1u) {
+    return vec4<f32>(dy[i], 0.0, 0.0, 0.0);
+  }
+  return vec4<f32>(dy[i], dy[i + 1u], dy[i + 2u], dy[i + 3u]);
+}
+
+fn store_y(i: u32, chunk: u32, v: vec4<f32>) {
+  y[i] = v.x;
+  if (chunk == 4u) {
+    y[i + 1u] = v.y;
+    y[i + 2u] = v.z;
+    y[i + 3u] = v.w;
+  }
+}
+
+fn store_dx(i: u32, chunk: u32, v: vec4<f32>) {
+  dx[i] = v.x;
+  if (chunk == 4u) {
+    dx[i + 1u] = v.y;
+    dx[i + 2u] = v.z;
+    dx[i + 3u] = v.w;
+  }
+}
+
+// Sum of the meaningful lanes of per-lane partial sums.
+fn lane_sum(v: vec4<f32>, chunk: u32) -> f32 {
+  if (chunk == 1u) {
+    return v.x;
+  }
+  return (v.x + v.y) + (v.z + v.w);
+}
+
+// Sum of v over the workgroup, returned to every thread: every thread adds the WG partials in
+// index order (the same order everywhere, so the same bits). With only 16 partials this costs 2
+// barriers where a tree needs log2(WG) + 2, and barriers dominate small channels on SwiftShader.
 fn workgroup_sum(lid: u32, v: vec2<f32>) -> vec2<f32> {
   partial[lid] = v;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
-    }
-    workgroupBarrier();
+  var total = partial[0];
+  for (var i = 1u; i < WG; i++) {
+    total += partial[i];
   }
-  let total = partial[0];
-  // Nobody may overwrite partial[0] (in a following sum) before every thread has read it.
+  // Nobody may overwrite partial (in a following sum) before every thread has read it.
   workgroupBarrier();
   return total;
 }
@@ -92,35 +140,34 @@ fn channel_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
 
 // y = (x − mean)·(γ·invstd) + β over channel c. Subtracting the mean first avoids the
 // cancellation of x·scale − mean·scale when |mean| ≫ std.
-fn normalize_channel(c: u32, lid: u32, mean: f32, inv_std: f32) {
+fn normalize_channel(c: u32, lid: u32, chunk: u32, mean: f32, inv_std: f32) {
   let scale = gamma[c] * inv_std;
   let shift = beta[c];
-  for (var w = walk_start(c, lid); w.b < params.batch; walk_next(&w)) {
-    y[w.index] = (x[w.index] - mean) * scale + shift;
+  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
+    store_y(w.index, chunk, (load_x(w.index, chunk) - mean) * scale + shift);
   }
 }
 
 // Corrected two-pass statistics: a first mean m0, then Σd and Σd² with d = x − m0, so
 // mean = m0 + Σd/n and var = Σd²/n − (Σd/n)² (Björck's correction cancels most of the rounding
 // error of m0; no E[x²] − E[x]² cancellation).
-@compute @workgroup_size(WG)
-fn batchnorm_forward_train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                           @builtin(local_invocation_index) lid: u32) {
-  let c = channel_of(wid, nwg);
+fn forward_train(c: u32, lid: u32, chunk: u32) {
   if (c >= params.channels) {
     return;
   }
-  var sum = 0.0;
-  for (var w = walk_start(c, lid); w.b < params.batch; walk_next(&w)) {
-    sum += x[w.index];
+  var sum = vec4<f32>(0.0);
+  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
+    sum += load_x(w.index, chunk);
   }
-  let m0 = workgroup_sum(lid, vec2<f32>(sum, 0.0)).x * params.inv_n;
-  var moments = vec2<f32>(0.0);
-  for (var w = walk_start(c, lid); w.b < params.batch; walk_next(&w)) {
-    let d = x[w.index] - m0;
-    moments += vec2<f32>(d, d * d);
+  let m0 = workgroup_sum(lid, vec2<f32>(lane_sum(sum, chunk), 0.0)).x * params.inv_n;
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
+    let d = load_x(w.index, chunk) - m0;
+    s1 += d;
+    s2 += d * d;
   }
-  let totals = workgroup_sum(lid, moments) * params.inv_n;
+  let totals = workgroup_sum(lid, vec2<f32>(lane_sum(s1, chunk), lane_sum(s2, chunk))) * params.inv_n;
   let mean = m0 + totals.x;
   let variance = max(totals.y - totals.x * totals.x, 0.0);
   let inv_std = inverseSqrt(variance + params.eps);
@@ -131,36 +178,32 @@ fn batchnorm_forward_train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_w
     running_mean[c] = params.momentum * mean + (1.0 - params.momentum) * running_mean[c];
     running_var[c] = params.momentum * variance * params.unbias + (1.0 - params.momentum) * running_var[c];
   }
-  normalize_channel(c, lid, mean, inv_std);
+  normalize_channel(c, lid, chunk, mean, inv_std);
 }
 
-@compute @workgroup_size(WG)
-fn batchnorm_forward_eval(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                          @builtin(local_invocation_index) lid: u32) {
-  let c = channel_of(wid, nwg);
+fn forward_eval(c: u32, lid: u32, chunk: u32) {
   if (c >= params.channels) {
     return;
   }
-  normalize_channel(c, lid, eval_mean[c], inverseSqrt(eval_var[c] + params.eps));
+  normalize_channel(c, lid, chunk, eval_mean[c], inverseSqrt(eval_var[c] + params.eps));
 }
 
 // One reduction pass gives Σdy and Σdy·(x − mean) (= dβ and dγ/invstd), then one elementwise pass
 // dx = γ·invstd·(dy − dβ/n − x̂·dγ/n), written as k·(dy − a − (x − mean)·b).
-@compute @workgroup_size(WG)
-fn batchnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                      @builtin(local_invocation_index) lid: u32) {
-  let c = channel_of(wid, nwg);
+fn backward(c: u32, lid: u32, chunk: u32) {
   if (c >= params.channels) {
     return;
   }
   let mean = saved_mean[c];
   let inv_std = saved_inv_std[c];
-  var sums = vec2<f32>(0.0);
-  for (var w = walk_start(c, lid); w.b < params.batch; walk_next(&w)) {
-    let g = dy[w.index];
-    sums += vec2<f32>(g, g * (x[w.index] - mean));
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
+    let g = load_dy(w.index, chunk);
+    s1 += g;
+    s2 += g * (load_x(w.index, chunk) - mean);
   }
-  let totals = workgroup_sum(lid, sums);
+  let totals = workgroup_sum(lid, vec2<f32>(lane_sum(s1, chunk), lane_sum(s2, chunk)));
   let d_beta = totals.x;
   let d_gamma = totals.y * inv_std;
   if (lid == 0u) {
@@ -170,7 +213,43 @@ fn batchnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   let k = gamma[c] * inv_std;
   let a = d_beta * params.inv_n;
   let b = d_gamma * params.inv_n * inv_std;
-  for (var w = walk_start(c, lid); w.b < params.batch; walk_next(&w)) {
-    dx[w.index] = k * (dy[w.index] - a - (x[w.index] - mean) * b);
+  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
+    store_dx(w.index, chunk, k * (load_dy(w.index, chunk) - a - (load_x(w.index, chunk) - mean) * b));
   }
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                           @builtin(local_invocation_index) lid: u32) {
+  forward_train(channel_of(wid, nwg), lid, 1u);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_train_x4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                              @builtin(local_invocation_index) lid: u32) {
+  forward_train(channel_of(wid, nwg), lid, 4u);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_eval(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                          @builtin(local_invocation_index) lid: u32) {
+  forward_eval(channel_of(wid, nwg), lid, 1u);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_eval_x4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                             @builtin(local_invocation_index) lid: u32) {
+  forward_eval(channel_of(wid, nwg), lid, 4u);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  backward(channel_of(wid, nwg), lid, 1u);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_backward_x4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                         @builtin(local_invocation_index) lid: u32) {
+  backward(channel_of(wid, nwg), lid, 4u);
 }
