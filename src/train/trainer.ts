@@ -498,6 +498,65 @@ export class Trainer {
     if (tracked) this.model.batchesTracked = Number(tracked.data[0]);
   }
 
+  /**
+   * Everything needed to continue this run exactly: weights, optimizer moments, running
+   * statistics, the epoch's metric accumulators, the position (epoch, step) and the history.
+   * The shuffles and dropout masks are functions of (seed, epoch, step), so nothing else is needed.
+   */
+  async saveCheckpoint(): Promise<Uint8Array> {
+    this.assertUsable();
+    if (this.running) throw new Error('saveCheckpoint() while train() is running; call it between train() calls or from an epoch event after awaiting train()');
+    const read = async (t: Tensor) => await this.gpu.read(t) as Float32Array;
+    const m = this.model;
+    const tensors: NamedTensor[] = [
+      { name: 'params', dtype: 'F32', shape: [m.params.elements], data: await read(m.params.flat) },
+      { name: 'moment1', dtype: 'F32', shape: [m.moment1.elements], data: await read(m.moment1.flat) },
+      { name: 'moment2', dtype: 'F32', shape: [m.moment2.elements], data: await read(m.moment2.flat) },
+      { name: 'metrics.train', dtype: 'F32', shape: [METRICS.length], data: await read(this.trainMetrics) },
+    ];
+    for (const [name, t] of m.statistics) tensors.push({ name, dtype: 'F32', shape: [...t.shape], data: await read(t) });
+    const state = {
+      options: this.options, position: this.position, history: this.history, batchesTracked: m.batchesTracked,
+      epochSeconds: this.epochSeconds, trainSize: this.trainIndices.length, testCount: this.testCount,
+    };
+    return encodeSafetensors(tensors, { checkpoint: JSON.stringify(state) });
+  }
+
+  /** Continue from saveCheckpoint()'s bytes; the trainer must have been built with the same options. */
+  loadCheckpoint(bytes: Uint8Array, fileName = 'checkpoint.safetensors'): void {
+    this.assertUsable();
+    if (this.running) throw new Error('loadCheckpoint() while train() is running');
+    const { tensors, metadata } = decodeSafetensors(bytes, fileName);
+    if (!metadata.checkpoint) throw new SafetensorsError(`${fileName}: not a trainer checkpoint (no checkpoint metadata)`);
+    const state = JSON.parse(metadata.checkpoint) as {
+      options: TrainerOptions; position: Position; history: EpochMetrics[]; batchesTracked: number; epochSeconds: number; trainSize: number; testCount: number;
+    };
+    const mine = JSON.stringify({ ...this.options, stepsPerSubmit: 0 });
+    const theirs = JSON.stringify({ ...state.options, stepsPerSubmit: 0 });
+    if (mine !== theirs || state.trainSize !== this.trainIndices.length || state.testCount !== this.testCount) {
+      throw new SafetensorsError(`${fileName}: checkpoint was made with other options or data (${theirs}, ${state.trainSize} training images) than this trainer (${mine}, ${this.trainIndices.length})`);
+    }
+    const m = this.model;
+    const flat = (name: string, target: Tensor) => {
+      const t = tensors.get(name);
+      if (!t || t.data.length !== target.size) throw new SafetensorsError(`${fileName}: ${name} is missing or has the wrong size`);
+      this.gpu.write(target, t.data);
+    };
+    flat('params', m.params.flat);
+    flat('moment1', m.moment1.flat);
+    flat('moment2', m.moment2.flat);
+    flat('metrics.train', this.trainMetrics);
+    for (const [name, t] of m.statistics) flat(name, t);
+    m.batchesTracked = state.batchesTracked;
+    this.position = state.position;
+    this.history.splice(0, this.history.length, ...state.history);
+    this.epochSeconds = state.epochSeconds;
+    if (this.position.stepInEpoch > 0) {
+      // Mid-epoch: the epoch's shuffled order is needed again (train() writes it only at step 0).
+      this.gpu.write(this.sources.train.order, epochOrder(this.trainIndices, this.options.seed, this.position.epoch));
+    }
+  }
+
   private assertUsable(): void {
     if (this.disposed) throw new Error('this trainer was disposed; create a new one');
     this.gpu.assertUsable();

@@ -19,6 +19,8 @@ export interface TrainRequest {
   budget: { steps?: number; epochs?: number };
   /** Read all parameters before the first and after every step (runs one step per train() call). */
   snapshots?: boolean;
+  /** Save a checkpoint after this many steps, load it into a fresh trainer, and finish the budget there. */
+  checkpointAfter?: number;
   evaluate?: ('validation' | 'test')[];
   exportWeights?: boolean;
 }
@@ -87,6 +89,14 @@ async function train(request: TrainRequest): Promise<TrainReport> {
         const grads = await trainer.model.readGradients();
         report.gradients.push(Object.fromEntries([...grads].map(([k, v]) => [k, Array.from(v)])));
       }
+    } else if (request.checkpointAfter !== undefined) {
+      await trainer.train({ steps: request.checkpointAfter });
+      const bytes = await trainer.saveCheckpoint();
+      trainer.dispose();
+      trainer = new Trainer(engine, data, { ...request.options, variant: variant(request.variant, request.variantOverrides) });
+      trainer.loadCheckpoint(bytes);
+      await trainer.train({ epochs: request.budget.epochs, steps: request.budget.steps === undefined ? undefined : request.budget.steps - request.checkpointAfter });
+      report.epochs = [...trainer.epochs];
     } else {
       report.epochs = (await trainer.train(request.budget)).epochs;
     }

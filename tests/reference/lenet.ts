@@ -30,6 +30,8 @@ export interface StepInput {
   step: number;
   seed: number;
   lr: number;
+  /** Gradients the optimizer should use instead of the computed ones (by parameter name). */
+  optimizerGradients?: Tensors;
 }
 
 const convShape = (l: ConvLayer, batch: number): Conv2dShape => ({
@@ -109,7 +111,7 @@ export function referenceStep(model: ReferenceModel, variant: Variant, input: St
   // Adam (coupled L2 unless decoupled), parameter by parameter.
   const next: ReferenceModel = { params: new Map(), statistics, m: new Map(), v: new Map() };
   for (const [name, param] of model.params) {
-    const r = adamStep({ param, m: model.m.get(name)!, v: model.v.get(name)! }, grads.get(name)!, {
+    const r = adamStep({ param, m: model.m.get(name)!, v: model.v.get(name)! }, input.optimizerGradients?.get(name) ?? grads.get(name)!, {
       lr: input.lr, step: input.step, weightDecay: variant.weightDecay, decoupled: variant.decoupledWeightDecay,
     });
     next.params.set(name, r.param);

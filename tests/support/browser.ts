@@ -4,10 +4,9 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchBrowser } from '../../cli/chromium.ts';
 import { bundleToString } from '../../build.mjs';
 import type { Program, ProgramResult } from '../browser/harness.ts';
 import type { TrainReport, TrainRequest } from '../browser/training.ts';
@@ -15,28 +14,6 @@ import type { TrainReport, TrainRequest } from '../browser/training.ts';
 /** Where the tests find real Fashion-MNIST (apt-get install dataset-fashion-mnist). */
 export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 export const hasFashionMnist = (): boolean => existsSync(`${FASHION_MNIST_DIR}/t10k-images-idx3-ubyte.gz`);
-
-export const CHROME_PATH = process.env.CHROME_PATH ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? '/usr/bin/chromium';
-
-export const CHROME_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  return puppeteer.launch({
-    executablePath: CHROME_PATH,
-    headless: true,
-    userDataDir: mkdtempSync(join(tmpdir(), 'lenet-chrome-')),
-    args: [...CHROME_ARGS, ...extraArgs],
-    protocolTimeout: 600_000,
-  });
-}
 
 interface Session {
   browser: Browser;
