@@ -1,0 +1,434 @@
+// 2-D convolution, stride 1, zero padding, NCHW, as implicit GEMM (no im2col buffer).
+//
+// Forward and backwardInput are one correlation,
+//   out[n, o, i, j] = Σ_{c,u,v} in[n, c, i+u−pad, j+v−pad] · w(o, c, u, v),
+// where w(o, c, u, v) = conv_weight[w_base + o·w_out + c·w_in + u·w_row + v·w_col]. Forward reads
+// the weight as stored; backwardInput (in = dy, out = dx, pad = k−1−p) swaps its channel strides
+// and negates its kernel strides, which is the transposed, flipped kernel without a copy.
+// Each invocation owns a register tile of output channels × samples at one output position, so
+// all its outputs share the same in-range taps and need no per-pixel bounds checks. SwiftShader
+// spends most of its time on buffer loads, so tiles are large: 8 channels × 8 samples (16 loads
+// per 64 multiply-adds); with at most two output channels (dx of a 1-channel input) 1 channel ×
+// 16 samples wastes less. Workgroup-memory tiling was slower on SwiftShader.
+//
+// backwardWeight: dweight[o, col] = Σ_p dy[n, o, oh, ow] · xcol[p, col] over the n·H'·W' output
+// pixels p = (n, oh, ow), where col = (c, u, v) reads x[n, c, oh+u−pad, ow+v−pad] and the extra
+// column col = cols is all ones, giving dbias in the same pass. Tiles of 8 channels × 8 columns;
+// each sum is split into chunks of consecutive pixels. Pass 1 (conv_weight_partials) sums one
+// tile over one chunk per invocation; pass 2 (conv_weight_reduce) adds the chunk sums of one
+// output in chunk order. This two-level tree has a fixed order, so results are bit-identical run
+// after run, and its rounding error grows with chunk length + chunk count rather than with
+// n·H'·W'. It needs no workgroup memory: a workgroup tree reduction with barriers measured 2–3×
+// slower here on SwiftShader.
+
+struct Corr {
+  out_channels: u32,
+  in_channels: u32,
+  in_h: u32,
+  in_w: u32,
+  out_h: u32,
+  out_w: u32,
+  k: u32,
+  // Negative for backwardInput when p > k − 1: the output then starts inside the input.
+  pad: i32,
+  batch: u32,
+  sample_tiles: u32,
+  channel_tiles: u32,
+  tiles: u32,
+  w_base: i32,
+  w_out: i32,
+  w_in: i32,
+  w_row: i32,
+  w_col: i32,
+}
+
+struct WGrad {
+  out_channels: u32,
+  in_channels: u32,
+  in_h: u32,
+  in_w: u32,
+  out_h: u32,
+  out_w: u32,
+  k: u32,
+  pad: i32,
+  // batch · out_h · out_w: the length of every sum
+  pixels: u32,
+  // in_channels · k · k weight columns; column `cols` is the bias
+  cols: u32,
+  col_tiles: u32,
+  tiles: u32,
+  // Each tile's sum is split into `chunks` runs of `chunk_len` consecutive pixels.
+  chunks: u32,
+  chunk_len: u32,
+}
+
+const WG: u32 = 64u;
+const LANE4 = vec4<u32>(0u, 1u, 2u, 3u);
+
+@group(0) @binding(0) var<uniform> corr: Corr;
+@group(0) @binding(1) var<storage, read> conv_in: array<f32>;
+@group(0) @binding(2) var<storage, read> conv_weight: array<f32>;
+@group(0) @binding(3) var<storage, read> conv_bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> conv_out: array<f32>;
+
+@group(0) @binding(5) var<uniform> wgrad: WGrad;
+@group(0) @binding(6) var<storage, read> x: array<f32>;
+@group(0) @binding(7) var<storage, read> dy: array<f32>;
+@group(0) @binding(8) var<storage, read_write> dweight: array<f32>;
+@group(0) @binding(9) var<storage, read_write> dbias: array<f32>;
+// Per tile and chunk, 16 vec4: [2m + q] holds channel o0 + m, columns c0 + 4q .. c0 + 4q + 3.
+@group(0) @binding(10) var<storage, read_write> partials: array<vec4<f32>>;
+
+// Four consecutive indices from `first`, repeating the last valid one past `count`: channels and
+// samples past the end of a tile keep their loads in range, and their results are not stored.
+fn clamped4(first: u32, count: u32) -> vec4<u32> {
+  return min(vec4<u32>(first) + LANE4, vec4<u32>(count - 1u));
+}
+
+fn gather_in(i: vec4<i32>) -> vec4<f32> {
+  let u = vec4<u32>(i);
+  return vec4<f32>(conv_in[u.x], conv_in[u.y], conv_in[u.z], conv_in[u.w]);
+}
+
+fn gather_weight(i: vec4<i32>) -> vec4<f32> {
+  let u = vec4<u32>(i);
+  return vec4<f32>(conv_weight[u.x], conv_weight[u.y], conv_weight[u.z], conv_weight[u.w]);
+}
+
+// ---- correlation (forward, backwardInput) ----
+
+// A correlation tile: channels from o0 and samples from n0, at output position (oh, ow).
+struct Tile {
+  o0: u32,
+  n0: u32,
+  oh: i32,
+  ow: i32,
+}
+
+// Sample tiles vary fastest between invocations, then channel tiles, then positions: SwiftShader
+// runs neighbouring invocations in lock-step, and at one position their tap walks have the same
+// length, where neighbouring positions near the border would leave some of them idle.
+fn tile_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, channels: u32, samples: u32) -> Tile {
+  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  let rest = t / corr.sample_tiles;
+  let pos = rest / corr.channel_tiles;
+  return Tile((rest % corr.channel_tiles) * channels, (t % corr.sample_tiles) * samples,
+              i32(pos / corr.out_w), i32(pos % corr.out_w));
+}
+
+fn live(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> bool {
+  return (wid.x + wid.y * nwg.x) * WG + lid < corr.tiles;
+}
+
+// The in-range taps of a tile, walked as one flat loop over (c, u, v): nested loops cost more
+// than the loop body on SwiftShader when the tap ranges are short (one tap for dx of a 1×1 map).
+// Only taps (u, v) whose input row oh + u − pad and column ow + v − pad lie inside the input are
+// visited; the walk steps the input and weight offsets (without their sample and output-channel
+// parts) from tap to tap.
+struct Walk {
+  count: i32,
+  nu: i32,
+  nv: i32,
+  x_start: i32,
+  w_start: i32,
+  x_next_row: i32,
+  x_next_c: i32,
+  w_next_row: i32,
+  w_next_c: i32,
+}
+
+fn walk(tile: Tile) -> Walk {
+  let k = i32(corr.k);
+  let in_w = i32(corr.in_w);
+  let u_lo = max(0, corr.pad - tile.oh);
+  let v_lo = max(0, corr.pad - tile.ow);
+  let nu = max(0, min(k, i32(corr.in_h) + corr.pad - tile.oh) - u_lo);
+  let nv = max(0, min(k, in_w + corr.pad - tile.ow) - v_lo);
+  return Walk(i32(corr.in_channels) * nu * nv, nu, nv,
+              (tile.oh + u_lo - corr.pad) * in_w + tile.ow + v_lo - corr.pad,
+              u_lo * corr.w_row + v_lo * corr.w_col,
+              in_w - nv, i32(corr.in_h * corr.in_w) - nu * in_w,
+              corr.w_row - nv * corr.w_col, corr.w_in - nu * corr.w_row);
+}
+
+// Step the offsets to the next tap; (u, v) count the taps walked in the current row and channel.
+fn advance(r: Walk, xo: ptr<function, i32>, wo: ptr<function, i32>, u: ptr<function, i32>, v: ptr<function, i32>) {
+  *v += 1;
+  *xo += 1;
+  *wo += corr.w_col;
+  if (*v == r.nv) {
+    *v = 0;
+    *u += 1;
+    *xo += r.x_next_row;
+    *wo += r.w_next_row;
+    if (*u == r.nu) {
+      *u = 0;
+      *xo += r.x_next_c;
+      *wo += r.w_next_c;
+    }
+  }
+}
+
+// Offset of sample n's first input plane, for four samples from n0.
+fn sample_offsets(n0: u32) -> vec4<i32> {
+  return vec4<i32>(clamped4(n0, corr.batch) * (corr.in_channels * corr.in_h * corr.in_w));
+}
+
+// acc[2m + q]: channel o0 + m, samples n0 + 4q .. n0 + 4q + 3.
+fn correlate_wide(tile: Tile) -> array<vec4<f32>, 16> {
+  let w_lo = vec4<i32>(clamped4(tile.o0, corr.out_channels)) * corr.w_out + corr.w_base;
+  let w_hi = vec4<i32>(clamped4(tile.o0 + 4u, corr.out_channels)) * corr.w_out + corr.w_base;
+  let x_lo = sample_offsets(tile.n0);
+  let x_hi = sample_offsets(tile.n0 + 4u);
+  var a0 = vec4<f32>(); var a1 = vec4<f32>(); var a2 = vec4<f32>(); var a3 = vec4<f32>();
+  var a4 = vec4<f32>(); var a5 = vec4<f32>(); var a6 = vec4<f32>(); var a7 = vec4<f32>();
+  var a8 = vec4<f32>(); var a9 = vec4<f32>(); var a10 = vec4<f32>(); var a11 = vec4<f32>();
+  var a12 = vec4<f32>(); var a13 = vec4<f32>(); var a14 = vec4<f32>(); var a15 = vec4<f32>();
+  let r = walk(tile);
+  var xo = r.x_start;
+  var wo = r.w_start;
+  var u = 0;
+  var v = 0;
+  for (var i = 0; i < r.count; i++) {
+    let xa = gather_in(x_lo + xo);
+    let xb = gather_in(x_hi + xo);
+    let wl = gather_weight(w_lo + wo);
+    let wh = gather_weight(w_hi + wo);
+    a0 += wl.x * xa; a1 += wl.x * xb;
+    a2 += wl.y * xa; a3 += wl.y * xb;
+    a4 += wl.z * xa; a5 += wl.z * xb;
+    a6 += wl.w * xa; a7 += wl.w * xb;
+    a8 += wh.x * xa; a9 += wh.x * xb;
+    a10 += wh.y * xa; a11 += wh.y * xb;
+    a12 += wh.z * xa; a13 += wh.z * xb;
+    a14 += wh.w * xa; a15 += wh.w * xb;
+    advance(r, &xo, &wo, &u, &v);
+  }
+  return array<vec4<f32>, 16>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+}
+
+// acc[q]: channel o0, samples n0 + 4q .. n0 + 4q + 3.
+fn correlate_narrow(tile: Tile) -> array<vec4<f32>, 4> {
+  let w_o = i32(tile.o0) * corr.w_out + corr.w_base;
+  let x0 = sample_offsets(tile.n0);
+  let x1 = sample_offsets(tile.n0 + 4u);
+  let x2 = sample_offsets(tile.n0 + 8u);
+  let x3 = sample_offsets(tile.n0 + 12u);
+  var a0 = vec4<f32>(); var a1 = vec4<f32>(); var a2 = vec4<f32>(); var a3 = vec4<f32>();
+  let r = walk(tile);
+  var xo = r.x_start;
+  var wo = r.w_start;
+  var u = 0;
+  var v = 0;
+  for (var i = 0; i < r.count; i++) {
+    let wv = conv_weight[u32(w_o + wo)];
+    a0 += wv * gather_in(x0 + xo);
+    a1 += wv * gather_in(x1 + xo);
+    a2 += wv * gather_in(x2 + xo);
+    a3 += wv * gather_in(x3 + xo);
+    advance(r, &xo, &wo, &u, &v);
+  }
+  return array<vec4<f32>, 4>(a0, a1, a2, a3);
+}
+
+// Store channel o0 + m of samples n0 + j0 .. n0 + j0 + 3, skipping those past the end.
+fn store4(tile: Tile, m: u32, j0: u32, value: vec4<f32>) {
+  let o = tile.o0 + m;
+  let n = tile.n0 + j0;
+  if (o >= corr.out_channels || n >= corr.batch) {
+    return;
+  }
+  let plane = corr.out_h * corr.out_w;
+  let sample_stride = corr.out_channels * plane;
+  let i = (n * corr.out_channels + o) * plane + u32(tile.oh) * corr.out_w + u32(tile.ow);
+  let count = min(corr.batch - n, 4u);
+  conv_out[i] = value.x;
+  if (count > 1u) { conv_out[i + sample_stride] = value.y; }
+  if (count > 2u) { conv_out[i + 2u * sample_stride] = value.z; }
+  if (count > 3u) { conv_out[i + 3u * sample_stride] = value.w; }
+}
+
+fn store_wide(tile: Tile, acc: array<vec4<f32>, 16>, bias: array<f32, 8>) {
+  for (var m = 0u; m < 8u; m++) {
+    store4(tile, m, 0u, acc[2u * m] + bias[m]);
+    store4(tile, m, 4u, acc[2u * m + 1u] + bias[m]);
+  }
+}
+
+fn store_narrow(tile: Tile, acc: array<vec4<f32>, 4>, bias: f32) {
+  for (var q = 0u; q < 4u; q++) {
+    store4(tile, 0u, 4u * q, acc[q] + bias);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn conv_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  if (!live(wid, nwg, lid)) {
+    return;
+  }
+  let tile = tile_at(wid, nwg, lid, 8u, 8u);
+  let lo = clamped4(tile.o0, corr.out_channels);
+  let hi = clamped4(tile.o0 + 4u, corr.out_channels);
+  let bias = array<f32, 8>(conv_bias[lo.x], conv_bias[lo.y], conv_bias[lo.z], conv_bias[lo.w],
+                           conv_bias[hi.x], conv_bias[hi.y], conv_bias[hi.z], conv_bias[hi.w]);
+  store_wide(tile, correlate_wide(tile), bias);
+}
+
+@compute @workgroup_size(WG)
+fn conv_forward_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                       @builtin(local_invocation_index) lid: u32) {
+  if (!live(wid, nwg, lid)) {
+    return;
+  }
+  let tile = tile_at(wid, nwg, lid, 1u, 16u);
+  store_narrow(tile, correlate_narrow(tile), conv_bias[tile.o0]);
+}
+
+@compute @workgroup_size(WG)
+fn conv_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                       @builtin(local_invocation_index) lid: u32) {
+  if (!live(wid, nwg, lid)) {
+    return;
+  }
+  let tile = tile_at(wid, nwg, lid, 8u, 8u);
+  store_wide(tile, correlate_wide(tile), array<f32, 8>());
+}
+
+@compute @workgroup_size(WG)
+fn conv_backward_input_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                              @builtin(local_invocation_index) lid: u32) {
+  if (!live(wid, nwg, lid)) {
+    return;
+  }
+  let tile = tile_at(wid, nwg, lid, 1u, 16u);
+  store_narrow(tile, correlate_narrow(tile), 0.0);
+}
+
+// ---- weight and bias gradient ----
+
+// Four columns from c0 (past the bias column they repeat it): the input channel's plane offset
+// and the kernel offsets (u − pad, v − pad) of each; the bias column reads no input.
+struct Columns {
+  x_c: vec4<i32>,
+  dh: vec4<i32>,
+  dw: vec4<i32>,
+  is_bias: vec4<bool>,
+}
+
+fn columns(c0: u32) -> Columns {
+  let col = min(vec4<u32>(c0) + LANE4, vec4<u32>(wgrad.cols));
+  let is_bias = col == vec4<u32>(wgrad.cols);
+  let kk = wgrad.k * wgrad.k;
+  let rem = col % kk;
+  return Columns(
+    vec4<i32>(select(col / kk, vec4<u32>(), is_bias) * (wgrad.in_h * wgrad.in_w)),
+    select(vec4<i32>(rem / wgrad.k) - wgrad.pad, vec4<i32>(), is_bias),
+    select(vec4<i32>(rem % wgrad.k) - wgrad.pad, vec4<i32>(), is_bias),
+    is_bias,
+  );
+}
+
+// The four columns' values at output pixel (oh, ow) of the sample whose input starts at x_n:
+// x[n, c, oh + u − pad, ow + v − pad], 0 in the padding, 1 for the bias column.
+fn column_values(cols: Columns, x_n: i32, oh: u32, ow: u32) -> vec4<f32> {
+  let ih = i32(oh) + cols.dh;
+  let iw = i32(ow) + cols.dw;
+  // Negative rows and columns wrap to large u32 values, so one compare checks both ends.
+  let ok = (vec4<u32>(ih) < vec4<u32>(wgrad.in_h)) & (vec4<u32>(iw) < vec4<u32>(wgrad.in_w));
+  let i = vec4<u32>(select(vec4<i32>(), x_n + cols.x_c + ih * i32(wgrad.in_w) + iw, ok));
+  let values = select(vec4<f32>(), vec4<f32>(x[i.x], x[i.y], x[i.z], x[i.w]), ok);
+  return select(values, vec4<f32>(1.0), cols.is_bias);
+}
+
+// Pass 1: the 8×8 sums of one tile over one chunk of pixels.
+@compute @workgroup_size(WG)
+fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                        @builtin(local_invocation_index) lid: u32) {
+  // Chunks vary fastest: neighbouring invocations, run in lock-step, share the tile's columns
+  // and loop length.
+  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (t >= wgrad.tiles * wgrad.chunks) {
+    return;
+  }
+  let tile = t / wgrad.chunks;
+  let chunk = t % wgrad.chunks;
+  let o0 = (tile / wgrad.col_tiles) * 8u;
+  let c0 = (tile % wgrad.col_tiles) * 8u;
+
+  let out_plane = wgrad.out_h * wgrad.out_w;
+  let dy_lo = clamped4(o0, wgrad.out_channels) * out_plane;
+  let dy_hi = clamped4(o0 + 4u, wgrad.out_channels) * out_plane;
+  let cols_lo = columns(c0);
+  let cols_hi = columns(c0 + 4u);
+
+  // (n, oh, ow) of the chunk's first pixel, then stepped one pixel at a time without dividing.
+  let first = chunk * wgrad.chunk_len;
+  var n = first / out_plane;
+  var oh = (first % out_plane) / wgrad.out_w;
+  var ow = first % wgrad.out_w;
+
+  var a0 = vec4<f32>(); var a1 = vec4<f32>(); var a2 = vec4<f32>(); var a3 = vec4<f32>();
+  var a4 = vec4<f32>(); var a5 = vec4<f32>(); var a6 = vec4<f32>(); var a7 = vec4<f32>();
+  var a8 = vec4<f32>(); var a9 = vec4<f32>(); var a10 = vec4<f32>(); var a11 = vec4<f32>();
+  var a12 = vec4<f32>(); var a13 = vec4<f32>(); var a14 = vec4<f32>(); var a15 = vec4<f32>();
+  let count = min(wgrad.chunk_len, wgrad.pixels - first);
+  for (var i = 0u; i < count; i++) {
+    let dy_p = n * wgrad.out_channels * out_plane + oh * wgrad.out_w + ow;
+    let il = dy_lo + dy_p;
+    let ih = dy_hi + dy_p;
+    let gl = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
+    let gh = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
+    let x_n = i32(n * wgrad.in_channels * wgrad.in_h * wgrad.in_w);
+    let xa = column_values(cols_lo, x_n, oh, ow);
+    let xb = column_values(cols_hi, x_n, oh, ow);
+    a0 += gl.x * xa; a1 += gl.x * xb;
+    a2 += gl.y * xa; a3 += gl.y * xb;
+    a4 += gl.z * xa; a5 += gl.z * xb;
+    a6 += gl.w * xa; a7 += gl.w * xb;
+    a8 += gh.x * xa; a9 += gh.x * xb;
+    a10 += gh.y * xa; a11 += gh.y * xb;
+    a12 += gh.z * xa; a13 += gh.z * xb;
+    a14 += gh.w * xa; a15 += gh.w * xb;
+
+    ow++;
+    let wrap_w = ow == wgrad.out_w;
+    ow = select(ow, 0u, wrap_w);
+    oh += select(0u, 1u, wrap_w);
+    let wrap_h = oh == wgrad.out_h;
+    oh = select(oh, 0u, wrap_h);
+    n += select(0u, 1u, wrap_h);
+  }
+
+  let b = t * 16u;
+  partials[b] = a0; partials[b + 1u] = a1; partials[b + 2u] = a2; partials[b + 3u] = a3;
+  partials[b + 4u] = a4; partials[b + 5u] = a5; partials[b + 6u] = a6; partials[b + 7u] = a7;
+  partials[b + 8u] = a8; partials[b + 9u] = a9; partials[b + 10u] = a10; partials[b + 11u] = a11;
+  partials[b + 12u] = a12; partials[b + 13u] = a13; partials[b + 14u] = a14; partials[b + 15u] = a15;
+}
+
+// Pass 2: one output element (o, col) per invocation, its chunks added in chunk order; col = cols
+// is dbias[o].
+@compute @workgroup_size(WG)
+fn conv_weight_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  let e = (wid.x + wid.y * nwg.x) * WG + lid;
+  let row = wgrad.cols + 1u;
+  if (e >= wgrad.out_channels * row) {
+    return;
+  }
+  let o = e / row;
+  let col = e % row;
+  let tile = (o / 8u) * wgrad.col_tiles + col / 8u;
+  let slot = 2u * (o % 8u) + (col % 8u) / 4u;
+  let lane = col % 4u;
+  var sum = 0.0;
+  for (var chunk = 0u; chunk < wgrad.chunks; chunk++) {
+    sum += partials[(tile * wgrad.chunks + chunk) * 16u + slot][lane];
+  }
+  if (col < wgrad.cols) {
+    dweight[o * wgrad.cols + col] = sum;
+  } else {
+    dbias[o] = sum;
+  }
+}

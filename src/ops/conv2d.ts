@@ -1,0 +1,178 @@
+/** 2-D convolution, stride 1, zero padding, NCHW (shaders/conv2d.wgsl). */
+import source from '../../shaders/conv2d.wgsl';
+import type { Dispatch } from '../gpu/dispatch.ts';
+import type { Gpu } from '../gpu/gpu.ts';
+import type { Kernel } from '../gpu/kernel.ts';
+import { expectShape, type Tensor } from '../gpu/tensor.ts';
+
+const SHADER = 'conv2d.wgsl';
+/**
+ * Register tiles of the correlation kernels (as in the shader), output channels × samples per
+ * invocation: wide tiles reuse each load most; with at most NARROW_MAX_CHANNELS output channels
+ * most of a wide tile would be wasted, and the narrow kernel is faster.
+ */
+const WIDE = { channels: 8, samples: 8 };
+const NARROW = { channels: 1, samples: 16 };
+const NARROW_MAX_CHANNELS = 2;
+/** Output channels and weight columns per tile of the weight gradient (as in the shader). */
+const WEIGHT_TILE = 8;
+/**
+ * Pixels per chunk of the weight-gradient sums. Each chunk's sum is one invocation's sequential
+ * loop; longer chunks pay the per-invocation setup and the partial-sum traffic less often,
+ * shorter ones leave more invocations to run in parallel.
+ */
+const CHUNK_PIXELS = 256;
+/** Floats per tile and chunk in the partial-sum buffer (8×8). */
+const PARTIAL_FLOATS = WEIGHT_TILE * WEIGHT_TILE;
+
+export interface Conv2dConfig {
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  height: number;
+  width: number;
+  /** Square kernel side k. */
+  kernelSize: number;
+  /** Zero padding on every side (≥ 0). */
+  padding: number;
+}
+
+type Shape4 = readonly [number, number, number, number];
+
+export class Conv2d {
+  readonly config: Readonly<Conv2dConfig>;
+  /** x and dx: [N, Cin, H, W]. */
+  readonly inputShape: Shape4;
+  /** y and dy: [N, Cout, H', W'] with H' = H + 2p − k + 1. */
+  readonly outputShape: Shape4;
+  /** weight and dWeight: [Cout, Cin, k, k]. */
+  readonly weightShape: Shape4;
+  /** bias and dBias: [Cout]. */
+  readonly biasShape: readonly [number];
+  private readonly forwardKernel: Kernel;
+  private readonly backwardInputKernel: Kernel;
+  private readonly partialsKernel: Kernel;
+  private readonly reduceKernel: Kernel;
+  private readonly forwardParams: GPUBuffer;
+  private readonly backwardInputParams: GPUBuffer;
+  private readonly backwardWeightParams: GPUBuffer;
+  private readonly forwardInvocations: number;
+  private readonly backwardInputInvocations: number;
+  private readonly partialsInvocations: number;
+  private readonly reduceInvocations: number;
+  /** Per-chunk partial sums of backwardWeight, reduced in a second pass. */
+  private readonly partials: Tensor;
+
+  constructor(gpu: Gpu, config: Conv2dConfig) {
+    for (const field of ['batch', 'inChannels', 'outChannels', 'height', 'width', 'kernelSize'] as const) {
+      const value = config[field];
+      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`conv2d: ${field} must be a positive integer, got ${value}`);
+    }
+    if (!Number.isInteger(config.padding) || config.padding < 0) {
+      throw new RangeError(`conv2d: padding must be a non-negative integer, got ${config.padding}`);
+    }
+    const { batch: n, inChannels: cin, outChannels: cout, height: h, width: w, kernelSize: k, padding: p } = config;
+    const oh = h + 2 * p - k + 1;
+    const ow = w + 2 * p - k + 1;
+    if (oh < 1 || ow < 1) {
+      throw new RangeError(
+        `conv2d: kernelSize ${k} with padding ${p} does not fit the ${h}×${w} input (output would be ${oh}×${ow})`,
+      );
+    }
+    this.config = { ...config };
+    this.inputShape = [n, cin, h, w];
+    this.outputShape = [n, cout, oh, ow];
+    this.weightShape = [cout, cin, k, k];
+    this.biasShape = [cout];
+
+    const forward = correlation(cout, cin, oh, ow, h, w, n, k, p);
+    this.forwardKernel = gpu.kernel(SHADER, source, forward.narrow ? 'conv_forward_narrow' : 'conv_forward');
+    this.forwardInvocations = forward.invocations;
+    this.forwardParams = gpu.uniform('conv2d.forward', this.forwardKernel.packUniform('corr', {
+      ...forward.values,
+      w_base: 0, w_out: cin * k * k, w_in: k * k, w_row: k, w_col: 1,
+    }));
+    // dx is the correlation of dy with the kernel transposed (Cout ↔ Cin) and flipped, padded by
+    // k − 1 − p: weight[o][c][u][v] is read as w'(c, o, k−1−u, k−1−v).
+    const backward = correlation(cin, cout, h, w, oh, ow, n, k, k - 1 - p);
+    this.backwardInputKernel = gpu.kernel(SHADER, source, backward.narrow ? 'conv_backward_input_narrow' : 'conv_backward_input');
+    this.backwardInputInvocations = backward.invocations;
+    this.backwardInputParams = gpu.uniform('conv2d.backwardInput', this.backwardInputKernel.packUniform('corr', {
+      ...backward.values,
+      w_base: k * k - 1, w_out: k * k, w_in: cin * k * k, w_row: -k, w_col: -1,
+    }));
+
+    this.partialsKernel = gpu.kernel(SHADER, source, 'conv_weight_partials');
+    this.reduceKernel = gpu.kernel(SHADER, source, 'conv_weight_reduce');
+    const pixels = n * oh * ow;
+    const cols = cin * k * k;
+    const colTiles = Math.ceil((cols + 1) / WEIGHT_TILE);
+    const tiles = Math.ceil(cout / WEIGHT_TILE) * colTiles;
+    // Equal chunk lengths, and no empty chunk at the end.
+    const chunkLength = Math.ceil(pixels / Math.ceil(pixels / CHUNK_PIXELS));
+    const chunks = Math.ceil(pixels / chunkLength);
+    this.partialsInvocations = tiles * chunks;
+    this.reduceInvocations = cout * (cols + 1);
+    this.partials = gpu.tensor('conv2d.partials', [tiles * chunks * PARTIAL_FLOATS]);
+    this.backwardWeightParams = gpu.uniform('conv2d.backwardWeight', this.partialsKernel.packUniform('wgrad', {
+      out_channels: cout, in_channels: cin, in_h: h, in_w: w, out_h: oh, out_w: ow, k, pad: p,
+      pixels, cols, col_tiles: colTiles, tiles, chunks, chunk_len: chunkLength,
+    }));
+  }
+
+  /** y = conv(x, weight) + bias; y is overwritten. */
+  forward(x: Tensor, weight: Tensor, bias: Tensor, y: Tensor): Dispatch[] {
+    this.expect('forward', { x: [x, this.inputShape], weight: [weight, this.weightShape], bias: [bias, this.biasShape], y: [y, this.outputShape] });
+    const bindGroup = this.forwardKernel.bind({ corr: this.forwardParams, conv_in: x, conv_weight: weight, conv_bias: bias, conv_out: y });
+    return [this.forwardKernel.dispatchThreads(bindGroup, this.forwardInvocations)];
+  }
+
+  /** dx = dL/dx for upstream gradient dy; dx is overwritten. */
+  backwardInput(dy: Tensor, weight: Tensor, dx: Tensor): Dispatch[] {
+    this.expect('backwardInput', { dy: [dy, this.outputShape], weight: [weight, this.weightShape], dx: [dx, this.inputShape] });
+    const bindGroup = this.backwardInputKernel.bind({ corr: this.backwardInputParams, conv_in: dy, conv_weight: weight, conv_out: dx });
+    return [this.backwardInputKernel.dispatchThreads(bindGroup, this.backwardInputInvocations)];
+  }
+
+  /** dWeight = dL/dweight and dBias = dL/dbias for upstream gradient dy; both are overwritten. */
+  backwardWeight(x: Tensor, dy: Tensor, dWeight: Tensor, dBias: Tensor): Dispatch[] {
+    this.expect('backwardWeight', {
+      x: [x, this.inputShape], dy: [dy, this.outputShape], dWeight: [dWeight, this.weightShape], dBias: [dBias, this.biasShape],
+    });
+    const partials = this.partialsKernel.bind({ wgrad: this.backwardWeightParams, x, dy, partials: this.partials });
+    const reduce = this.reduceKernel.bind({ wgrad: this.backwardWeightParams, partials: this.partials, dweight: dWeight, dbias: dBias });
+    return [
+      this.partialsKernel.dispatchThreads(partials, this.partialsInvocations),
+      this.reduceKernel.dispatchThreads(reduce, this.reduceInvocations),
+    ];
+  }
+
+  private expect(method: string, tensors: Record<string, [Tensor, readonly number[]]>): void {
+    for (const [name, [tensor, shape]] of Object.entries(tensors)) expectShape(`conv2d ${method}`, name, tensor, shape);
+  }
+}
+
+/**
+ * Uniform values of a correlation producing `outChannels` planes of outH×outW from `inChannels`
+ * planes of inH×inW, whether it uses the narrow kernel, and the number of invocations it needs:
+ * one per tile of channels × samples at one output position.
+ */
+function correlation(
+  outChannels: number, inChannels: number, outH: number, outW: number, inH: number, inW: number,
+  batch: number, k: number, pad: number,
+): { values: Record<string, number>; narrow: boolean; invocations: number } {
+  const narrow = outChannels <= NARROW_MAX_CHANNELS;
+  const tile = narrow ? NARROW : WIDE;
+  const sampleTiles = Math.ceil(batch / tile.samples);
+  const channelTiles = Math.ceil(outChannels / tile.channels);
+  const tiles = channelTiles * sampleTiles * outH * outW;
+  return {
+    values: {
+      out_channels: outChannels, in_channels: inChannels, in_h: inH, in_w: inW, out_h: outH, out_w: outW, k, pad,
+      batch, sample_tiles: sampleTiles, channel_tiles: channelTiles, tiles,
+    },
+    narrow,
+    invocations: tiles,
+  };
+}
+
