@@ -1,11 +1,13 @@
 /** tanh forward and backward (shaders/activation.wgsl). */
-import source from '../../shaders/activation.wgsl';
+import activationSource from '../../shaders/activation.wgsl';
+import tanhLibrary from '../../shaders/lib/tanh.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, shapeSize, type Tensor } from '../gpu/tensor.ts';
 
 const SHADER = 'activation.wgsl';
+const source = tanhLibrary + activationSource;
 const ELEMENTS_PER_INVOCATION = 4;
 
 export class Tanh {

@@ -9,3 +9,4 @@ export { Conv2d, type Conv2dConfig } from './conv2d.ts';
 export { DivergenceTracker, METRICS } from './metrics.ts';
 export { Adam, Sgd, type AdamConfig, type SgdConfig } from './optimizer.ts';
 export { SoftmaxCrossEntropy } from './loss.ts';
+export { TanhPool } from './tanh-pool.ts';
