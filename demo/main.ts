@@ -1,20 +1,197 @@
-/** Demo page (placeholder until the study page lands): reports the adapter and runs one kernel. */
-import { Gpu, Tanh } from '../src/index.ts';
+/**
+ * The demo page: the four-variant regularization study, live, on the user's GPU. This module
+ * wires the sections together and owns the run's life: one GPU, one resident copy of the dataset
+ * shared by every variant's Trainer, and the Study that gives the trainers turns.
+ */
+import { Gpu, type DeviceLostInfo } from '../src/gpu/gpu.ts';
+import type { VariantName } from '../src/model/variants.ts';
+import { Trainer, disposeDataset, uploadDataset, type ResidentDataset } from '../src/train/trainer.ts';
+import { DataPanel, type LoadedDataset } from './data-panel.ts';
+import { byId } from './dom.ts';
+import { count, duration } from './format.ts';
+import { PredictionsView } from './predictions-view.ts';
+import { summarize, type StudyRecord } from './results.ts';
+import { ResultsView } from './results-view.ts';
+import { SettingsForm } from './settings-form.ts';
+import { splitSizes, trainerOptions, type Settings } from './settings.ts';
+import { Study, type StudyEnd } from './study.ts';
+import { TrainingView } from './training-view.ts';
 
-const status = document.getElementById('status')!;
-const adapterInfo = document.getElementById('adapter')!;
+const runButton = byId<HTMLButtonElement>('run');
+const pauseButton = byId<HTMLButtonElement>('pause');
+const stopButton = byId<HTMLButtonElement>('stop');
+const runState = byId('run-state');
+const runMessage = byId('run-message');
+const gpuNotice = byId('gpu');
 
-async function main(): Promise<void> {
-  const gpu = await Gpu.create();
-  adapterInfo.textContent = JSON.stringify({ adapter: gpu.adapter, features: gpu.features }, null, 2);
-  const x = gpu.tensor('x', [5], 'f32', [-2, -1, 0, 1, 2]);
-  const y = gpu.tensor('y', [5]);
-  gpu.run(new Tanh(gpu, [5]).forward(x, y));
-  const values = Array.from(await gpu.read(y), (v) => v.toFixed(4));
-  status.textContent = `WebGPU works: tanh([-2, -1, 0, 1, 2]) = [${values.join(', ')}] on the GPU.`;
+let gpu: Gpu | null = null;
+let gpuProblem: string | null = 'Checking WebGPU…';
+let resident: ResidentDataset | null = null;
+let trainers = new Map<VariantName, Trainer>();
+let study: Study | null = null;
+/** From Run until the study ends (trainers are built before the study exists). */
+let busy = false;
+
+const training = new TrainingView();
+const results = new ResultsView();
+const predictions = new PredictionsView();
+const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => refresh());
+const data = new DataPanel(() => refresh());
+
+function say(message: string | null): void {
+  runMessage.hidden = !message;
+  runMessage.textContent = message ?? '';
 }
 
-main().catch((error: Error) => {
-  status.className = 'error';
-  status.textContent = `${error.name}: ${error.message}`;
+/** Run is possible only with a GPU, a dataset and valid settings; everything else waits. */
+function refresh(): void {
+  const parsed = settingsForm.check(data.loaded?.dataset.train.count);
+  runButton.disabled = busy || gpuProblem !== null || !data.loaded || !parsed.settings;
+  runButton.title = gpuProblem ?? (!data.loaded ? 'load a dataset first' : !parsed.settings ? 'fix the settings marked in red' : '');
+}
+
+async function startGpu(): Promise<void> {
+  try {
+    gpu = await Gpu.create();
+  } catch (error) {
+    const e = error as Error;
+    gpuProblem = e.name === 'WebGPUUnavailableError' ? e.message : `WebGPU could not start: ${e.name}: ${e.message}`;
+    gpuNotice.className = 'notice error';
+    gpuNotice.textContent = `${gpuProblem} You can still load and look at a dataset; training needs WebGPU.`;
+    refresh();
+    return;
+  }
+  gpuProblem = null;
+  const a = gpu.adapter;
+  const limits = gpu.device.limits;
+  const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' · ') || 'unnamed adapter';
+  gpuNotice.className = 'notice';
+  gpuNotice.textContent = `GPU: ${name}. Limits: storage binding ${count(limits.maxStorageBufferBindingSize / 2 ** 20)} MiB, ` +
+    `buffer ${count(limits.maxBufferSize / 2 ** 20)} MiB, ${limits.maxComputeInvocationsPerWorkgroup} invocations and ` +
+    `${count(limits.maxComputeWorkgroupStorageSize / 1024)} KiB shared memory per workgroup` +
+    `${gpu.features.length ? `; features: ${gpu.features.join(', ')}` : ''}.`;
+  gpu.onLost(deviceLost);
+  refresh();
+}
+
+function deviceLost(info: DeviceLostInfo): void {
+  gpuProblem = `The GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}). Reload the page to train again.`;
+  gpuNotice.className = 'notice error';
+  gpuNotice.textContent = gpuProblem;
+  study?.lose(gpuProblem);
+  predictions.unavailable('Predictions need the GPU, which was lost; the results above and their exports remain.');
+  refresh();
+}
+
+/** The shared GPU copy of the dataset, uploaded once per dataset. */
+function residentDataset(g: Gpu, loaded: LoadedDataset): ResidentDataset {
+  if (resident?.dataset === loaded.dataset) return resident;
+  if (resident) disposeDataset(g, resident);
+  resident = uploadDataset(g, loaded.dataset);
+  return resident;
+}
+
+/**
+ * Every trainer is built before any starts, so a refused option stops the run before it begins.
+ * Building one compiles and plans everything it will run (a long task on a slow machine), so the
+ * page gets a frame between them.
+ */
+async function buildTrainers(g: Gpu, shared: ResidentDataset, settings: Settings): Promise<Map<VariantName, Trainer>> {
+  const built = new Map<VariantName, Trainer>();
+  try {
+    for (const name of settings.variants) {
+      runState.textContent = `Preparing ${name}…`;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      built.set(name, new Trainer(g, shared, trainerOptions(settings, name, shared.dataset.train.count)));
+    }
+  } catch (error) {
+    for (const t of built.values()) t.dispose();
+    throw error;
+  }
+  return built;
+}
+
+function setBusy(value: boolean): void {
+  busy = value;
+  settingsForm.disabled = value;
+  data.disabled = value;
+  pauseButton.disabled = stopButton.disabled = !study;
+  pauseButton.textContent = 'Pause';
+  refresh();
+}
+
+async function run(): Promise<void> {
+  const parsed = settingsForm.check(data.loaded?.dataset.train.count);
+  if (!gpu || gpuProblem || !data.loaded || !parsed.settings || busy) return;
+  const settings = parsed.settings;
+  const loaded = data.loaded;
+  say(null);
+  for (const t of trainers.values()) t.dispose();
+  trainers = new Map();
+  predictions.hide();
+  results.hide();
+  setBusy(true);
+  try {
+    trainers = await buildTrainers(gpu, residentDataset(gpu, loaded), settings);
+  } catch (error) {
+    setBusy(false);
+    runState.textContent = '';
+    say(`Not started: ${(error as Error).message}`);
+    return;
+  }
+  const sizes = splitSizes(settings, loaded.dataset.train.count);
+  const testImages = settings.testLimit > 0 ? Math.min(settings.testLimit, loaded.dataset.test.count) : loaded.dataset.test.count;
+  const meta: Omit<StudyRecord, 'variants'> = {
+    dataset: { name: loaded.dataset.name, source: loaded.source, trainImages: sizes.train, testImages },
+    settings: { ...settings, validationImages: sizes.validation },
+    adapter: { ...gpu.adapter, features: gpu.features },
+  };
+  training.reset(settings.variants, settings.epochs, sizes.validation > 0 ? 'validation' : 'test');
+  const current = new Study(trainers, settings.epochs, {
+    progress: () => training.progress(current),
+    epoch: (r, m) => {
+      training.epoch(r, m, settings.epochs);
+      training.progress(current);
+      results.show(current.runs, meta, false);
+    },
+    status: (r) => training.status(r),
+  });
+  study = current;
+  setBusy(true);
+  runState.textContent = `Training ${settings.variants.length} variant${settings.variants.length > 1 ? 's' : ''}…`;
+  const started = performance.now();
+  let end: StudyEnd;
+  try {
+    end = await current.run();
+  } finally {
+    study = null;
+    setBusy(false);
+  }
+  training.progress(current);
+  runState.textContent = `${end === 'lost' ? 'Device lost' : end === 'stopped' ? 'Stopped' : 'Finished'} after ${duration((performance.now() - started) / 1000)}.`;
+  results.show(current.runs, meta, true);
+  if (end === 'lost') return;
+  // Best test accuracy first; a diverged or failed model has nothing to show.
+  const ranked = summarize(current.runs).filter((r) => r.status !== 'diverged' && r.status !== 'failed')
+    .sort((a, b) => (b.testAccuracy ?? -1) - (a.testAccuracy ?? -1));
+  await predictions.show(new Map(ranked.map((r) => [r.variant, trainers.get(r.variant as VariantName)!])), loaded.dataset);
+}
+
+runButton.addEventListener('click', () => void run());
+pauseButton.addEventListener('click', () => {
+  if (!study) return;
+  if (study.paused) {
+    study.continue();
+    pauseButton.textContent = 'Pause';
+    runState.textContent = 'Training…';
+  } else {
+    study.pause();
+    pauseButton.textContent = 'Continue';
+    runState.textContent = 'Paused.';
+  }
 });
+stopButton.addEventListener('click', () => study?.stop());
+
+refresh();
+void startGpu();
+void data.load();

@@ -1,0 +1,143 @@
+/**
+ * The study's charts, drawn by Chart.js: per variant, train and validation accuracy and loss per
+ * epoch (as in the study's figures); one chart comparing the variants; and the final summary.
+ * Each canvas's aria-label says what it shows and how many points it holds.
+ */
+import {
+  BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
+  type ChartDataset,
+} from 'chart.js';
+import type { EpochMetrics } from '../src/train/trainer.ts';
+import type { Summary } from './results.ts';
+
+Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+Chart.defaults.font.family = 'system-ui, sans-serif';
+
+export const VARIANT_COLORS: Record<string, string> = { baseline: '#4e79a7', dropout: '#f28e2b', 'weight-decay': '#59a14f', batchnorm: '#e15759' };
+const ACCURACY = '#2563eb';
+const LOSS = '#b91c1c';
+
+const asPercent = (value: number | string) => `${Math.round(Number(value) * 1000) / 10}%`;
+
+function describe(chart: Chart, title: string): void {
+  const points = chart.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0);
+  chart.canvas.setAttribute('aria-label', `${title}: ${points} points`);
+  chart.canvas.dataset.points = String(points);
+}
+
+type LineData = ChartDataset<'line', (number | null)[]>;
+
+function line(label: string, color: string, axis: string, dashed: boolean): LineData {
+  return { label, data: [], yAxisID: axis, borderColor: color, backgroundColor: color, borderDash: dashed ? [6, 4] : [], pointRadius: 2, borderWidth: 2, spanGaps: true };
+}
+
+function accuracyAxis() {
+  return { type: 'linear' as const, position: 'left' as const, max: 1, title: { display: true, text: 'accuracy' }, ticks: { callback: asPercent } };
+}
+
+const baseOptions = {
+  animation: false as const,
+  responsive: true,
+  maintainAspectRatio: false,
+  interaction: { mode: 'index' as const, intersect: false },
+  plugins: { legend: { labels: { boxWidth: 12, boxHeight: 2 } } },
+};
+
+/** Accuracy (left axis) and loss (right axis) of one variant, per epoch. */
+export class VariantChart {
+  private readonly chart: Chart<'line', (number | null)[], number>;
+
+  constructor(canvas: HTMLCanvasElement, private readonly variant: string) {
+    this.chart = new Chart<'line', (number | null)[], number>(canvas, {
+      type: 'line',
+      data: {
+        labels: [],
+        datasets: [
+          line('train acc', ACCURACY, 'accuracy', false), line('val acc', ACCURACY, 'accuracy', true),
+          line('train loss', LOSS, 'loss', false), line('val loss', LOSS, 'loss', true),
+        ],
+      },
+      options: {
+        ...baseOptions,
+        scales: {
+          x: { title: { display: true, text: 'epoch' } },
+          accuracy: accuracyAxis(),
+          loss: { type: 'linear', position: 'right', beginAtZero: true, title: { display: true, text: 'loss' }, grid: { drawOnChartArea: false } },
+        },
+      },
+    });
+    describe(this.chart, `${variant}: accuracy and loss per epoch`);
+  }
+
+  add(m: EpochMetrics): void {
+    this.chart.data.labels!.push(m.epoch);
+    const values = [m.trainAccuracy, m.validationAccuracy, m.trainLoss, m.validationLoss];
+    values.forEach((v, i) => this.chart.data.datasets[i]!.data.push(v));
+    this.chart.update();
+    describe(this.chart, `${this.variant}: accuracy and loss per epoch`);
+  }
+
+  destroy(): void {
+    this.chart.destroy();
+  }
+}
+
+/** Every variant's held-out accuracy per epoch (validation, or test when nothing is held out). */
+export class ComparisonChart {
+  private readonly chart: Chart<'line', (number | null)[], number>;
+  private title = 'validation accuracy per epoch, all variants';
+
+  constructor(canvas: HTMLCanvasElement) {
+    this.chart = new Chart<'line', (number | null)[], number>(canvas, {
+      type: 'line',
+      data: { labels: [], datasets: [] },
+      options: { ...baseOptions, scales: { x: { title: { display: true, text: 'epoch' } }, y: { ...accuracyAxis(), title: { display: true, text: 'validation accuracy' } } } },
+    });
+  }
+
+  reset(variants: readonly string[], heldOut: 'validation' | 'test'): void {
+    this.title = `${heldOut} accuracy per epoch, all variants`;
+    (this.chart.options.scales!.y as { title: { text: string } }).title.text = `${heldOut} accuracy`;
+    this.chart.data.labels = [];
+    this.chart.data.datasets = variants.map((v) => line(v, VARIANT_COLORS[v] ?? '#555', 'y', false));
+    this.chart.update();
+    describe(this.chart, this.title);
+  }
+
+  add(m: EpochMetrics): void {
+    const labels = this.chart.data.labels!;
+    while (labels.length < m.epoch) labels.push(labels.length + 1);
+    const dataset = this.chart.data.datasets.find((d) => d.label === m.variant);
+    if (!dataset) return;
+    dataset.data[m.epoch - 1] = m.validationAccuracy ?? m.testAccuracy;
+    this.chart.update();
+    describe(this.chart, this.title);
+  }
+
+}
+
+/** Final train / validation / test accuracy per variant, grouped bars like the study's results figure. */
+export class SummaryChart {
+  private readonly chart: Chart<'bar', (number | null)[], string>;
+
+  constructor(canvas: HTMLCanvasElement) {
+    this.chart = new Chart<'bar', (number | null)[], string>(canvas, {
+      type: 'bar',
+      data: { labels: [], datasets: [] },
+      options: { ...baseOptions, interaction: { mode: 'index', intersect: false }, scales: { y: { ...accuracyAxis(), beginAtZero: false } } },
+    });
+    describe(this.chart, 'final accuracy per variant');
+  }
+
+  show(rows: readonly Summary[]): void {
+    const series = [['train', 'trainAccuracy', '#93c5fd'], ['validation', 'validationAccuracy', '#3b82f6'], ['test', 'testAccuracy', '#1e3a8a']] as const;
+    this.chart.data.labels = rows.map((r) => r.variant);
+    this.chart.data.datasets = series.map(([label, key, color]) => ({ label, data: rows.map((r) => r[key]), backgroundColor: color }));
+    // Start the axis a little below the lowest bar: the differences are a few points, not tens.
+    const values = rows.flatMap((r) => series.map(([, key]) => r[key])).filter((v): v is number => v !== null);
+    (this.chart.options.scales!.y as { min?: number }).min = values.length ? Math.max(0, Math.floor(Math.min(...values) * 10 - 0.5) / 10) : 0;
+    this.chart.update();
+    describe(this.chart, 'final accuracy per variant');
+  }
+
+}

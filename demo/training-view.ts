@@ -1,0 +1,75 @@
+/**
+ * The live part of the page while the study runs: one card per variant (status, epoch, its
+ * chart), the comparison chart, and the progress bar with samples per second and time left.
+ * Progress events arrive many times a second; the bar is redrawn at most once per frame.
+ */
+import type { EpochMetrics } from '../src/train/trainer.ts';
+import { ComparisonChart, VariantChart } from './charts.ts';
+import { byId, h } from './dom.ts';
+import { count, duration } from './format.ts';
+import { percent } from './results.ts';
+import type { Study, VariantRun } from './study.ts';
+
+interface Card {
+  element: HTMLElement;
+  detail: HTMLElement;
+  message: HTMLElement;
+  chart: VariantChart;
+}
+
+export class TrainingView {
+  private readonly cards = new Map<string, Card>();
+  private readonly comparison = new ComparisonChart(byId<HTMLCanvasElement>('comparison-chart'));
+  private readonly bar = byId<HTMLProgressElement>('progress');
+  private readonly text = byId('progress-text');
+  private frame = 0;
+
+  /** New cards for a new study. */
+  reset(variants: readonly string[], epochs: number, heldOut: 'validation' | 'test'): void {
+    for (const card of this.cards.values()) card.chart.destroy();
+    this.cards.clear();
+    const container = byId('variant-cards');
+    container.replaceChildren();
+    for (const name of variants) {
+      const canvas = h('canvas', { role: 'img' });
+      const detail = h('span', { className: 'detail' }, `0 / ${epochs} epochs`);
+      const message = h('p', { className: 'message', hidden: true });
+      const element = h('article', { className: 'card', 'data-variant': name, 'data-status': 'queued' },
+        h('h3', {}, name, ' ', h('span', { className: 'badge' }, 'queued')), detail, h('figure', { className: 'chart' }, canvas), message);
+      container.append(element);
+      this.cards.set(name, { element, detail, message, chart: new VariantChart(canvas, name) });
+    }
+    this.comparison.reset(variants, heldOut);
+    this.bar.value = 0;
+    this.text.textContent = '';
+  }
+
+  epoch(run: VariantRun, m: EpochMetrics, epochs: number): void {
+    const card = this.cards.get(run.name)!;
+    card.chart.add(m);
+    this.comparison.add(m);
+    const heldOut = m.validationAccuracy !== null ? `val ${percent(m.validationAccuracy, 1)}` : `test ${percent(m.testAccuracy, 1)}`;
+    card.detail.textContent = `${m.epoch} / ${epochs} epochs · train ${percent(m.trainAccuracy, 1)} · ${heldOut}`;
+  }
+
+  status(run: VariantRun): void {
+    const card = this.cards.get(run.name)!;
+    card.element.dataset.status = run.status;
+    card.element.querySelector('.badge')!.textContent = run.status;
+    card.message.hidden = !run.message;
+    card.message.textContent = run.message ?? '';
+  }
+
+  /** Redraw the progress bar on the next frame (many progress events collapse into one redraw). */
+  progress(study: Study): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const s = study.stats();
+      this.bar.max = Math.max(1, s.total);
+      this.bar.value = s.done;
+      const rate = s.samplesPerSecond > 0 ? ` · ${count(s.samplesPerSecond)} samples/s · ${duration(s.secondsLeft)} left` : '';
+      this.text.textContent = `${count(s.done)} / ${count(s.total)} training samples${rate}`;
+    });
+  }
+}

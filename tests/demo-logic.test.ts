@@ -1,0 +1,231 @@
+/** The demo page's rules without a browser: settings, the study's turns, conclusions, exports, file matching. */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { VariantName } from '../src/model/variants.ts';
+import { resolveOptions } from '../src/train/options.ts';
+import type { EpochMetrics, Progress } from '../src/train/trainer.ts';
+import { conclusions, studyCsv, summarize, type Summary } from '../demo/results.ts';
+import { DEFAULT_SETTINGS, parseSettings, toRaw, trainerOptions } from '../demo/settings.ts';
+import { assignFiles, dataBase } from '../demo/sources.ts';
+import { Study, type StudyTrainer } from '../demo/study.ts';
+
+const settings = suite('demo settings');
+
+settings('the defaults are the study’s and parse back unchanged', () => {
+  const parsed = parseSettings(toRaw(DEFAULT_SETTINGS), 60_000);
+  assert.equal(parsed.errors, {});
+  assert.equal(parsed.settings, DEFAULT_SETTINGS);
+  assert.is(DEFAULT_SETTINGS.epochs, 50);
+  assert.is(DEFAULT_SETTINGS.batchSize, 64);
+  const options = resolveOptions(trainerOptions(DEFAULT_SETTINGS, 'weight-decay', 60_000));
+  assert.is(options.validationSize, 12_000);
+  assert.is(options.optimizer.kind, 'adam');
+  assert.is(options.optimizer.lr, 1e-3);
+  assert.is(options.variant.weightDecay, 1e-3);
+  assert.is(resolveOptions(trainerOptions(DEFAULT_SETTINGS, 'dropout', 60_000)).variant.dropout, 0.5);
+});
+
+settings('a value outside its range is refused with the range, and nothing parses', () => {
+  const cases: [string, string, RegExp][] = [
+    ['lr', '-1', /Learning rate must be a number in \(0, 1\]/],
+    ['lr', 'abc', /Learning rate must be a number in \(0, 1\]/],
+    ['epochs', '0', /Epochs must be a whole number in \[1, 500\]/],
+    ['epochs', '2.5', /Epochs must be a whole number/],
+    ['batchSize', '', /Batch size must be a whole number in \[2, 4,096\]/],
+    ['dropout', '1', /Dropout p must be a number in \[0, 0\.95\]/],
+    ['validationFraction', '0.9', /Validation split must be a number in \[0, 0\.5\]/],
+    ['optimizer', 'rmsprop', /Optimizer must be one of adam, adamw, sgd/],
+  ];
+  for (const [key, value, message] of cases) {
+    const parsed = parseSettings({ ...toRaw(DEFAULT_SETTINGS), [key]: value });
+    assert.is(parsed.settings, null, `${key}=${value}`);
+    assert.match(parsed.errors[key as keyof typeof parsed.errors] ?? '', message);
+  }
+  assert.match(parseSettings({ ...toRaw(DEFAULT_SETTINGS), variants: [] }).errors.variants!, /at least one variant/);
+});
+
+settings('rules that need the dataset: training images left, batch norm’s last batch', () => {
+  const raw = { ...toRaw(DEFAULT_SETTINGS), trainLimit: '129', validationFraction: '0' };
+  assert.match(parseSettings(raw, 60_000).errors.batchSize!, /129 training images in batches of 64 leave a last batch of 1/);
+  assert.ok(parseSettings({ ...raw, variants: ['baseline'] }, 60_000).settings, 'without batch norm a last batch of 1 is fine');
+  assert.ok(parseSettings(raw).settings, 'without a dataset the rule waits');
+  assert.match(parseSettings({ ...raw, trainLimit: '1', validationFraction: '0.5' }, 60_000).errors.validationFraction!, /leaves no training images/);
+});
+
+settings.run();
+
+/** A trainer that trains instantly: `steps` per turn, an optional divergence at an epoch. */
+class FakeTrainer implements StudyTrainer {
+  readonly trainSize = 100;
+  readonly stepsPerEpoch = 4;
+  private step = 0;
+  private stopped = false;
+  private readonly progress = new Set<(p: Progress) => void>();
+  private readonly epoch = new Set<(m: EpochMetrics) => void>();
+
+  constructor(readonly name: string, private readonly log: string[], private readonly divergeAtEpoch = 0, private readonly onTurn?: () => void) {}
+
+  on(event: 'progress' | 'epoch', listener: never): () => void {
+    const set = (event === 'progress' ? this.progress : this.epoch) as Set<unknown>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  async train(budget: { epochs?: number; steps?: number }): Promise<{ steps: number }> {
+    this.log.push(this.name);
+    this.stopped = false;
+    this.onTurn?.();
+    let i = 0;
+    for (; i < budget.steps! && !this.stopped && this.step < budget.epochs! * this.stepsPerEpoch; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      this.step++;
+      const epoch = Math.ceil(this.step / this.stepsPerEpoch);
+      if (epoch === this.divergeAtEpoch) throw Object.assign(new Error(`${this.name}: loss became NaN`), { name: 'DivergenceError' });
+      const inEpoch = this.step - (epoch - 1) * this.stepsPerEpoch;
+      for (const l of this.progress) l({ samples: inEpoch * 25 } as Progress);
+      if (inEpoch === this.stepsPerEpoch) {
+        const m = { variant: this.name, epoch, trainAccuracy: 0.5, validationAccuracy: 0.4, testAccuracy: 0.4 } as EpochMetrics;
+        for (const l of this.epoch) l(m);
+      }
+    }
+    return { steps: i };
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async exportWeights(): Promise<Uint8Array> {
+    return new Uint8Array([this.step]);
+  }
+}
+
+function fakes(log: string[], diverging: Partial<Record<VariantName, number>> = {}, onTurn?: () => void): Map<VariantName, FakeTrainer> {
+  return new Map((['baseline', 'dropout', 'weight-decay', 'batchnorm'] as const).map((n) => [n, new FakeTrainer(n, log, diverging[n] ?? 0, onTurn)]));
+}
+
+const study = suite('demo study (fake trainers)');
+
+study('variants take turns, all finish, weights are kept per finished epoch', async () => {
+  const log: string[] = [];
+  const s = new Study(fakes(log), 3);
+  assert.is(await s.run(), 'finished');
+  assert.equal(s.runs.map((r) => [r.status, r.epochs.length]), Array(4).fill(['finished', 3]));
+  // Turns rotate: the first four turns are one per variant, in order.
+  assert.equal(log.slice(0, 4), ['baseline', 'dropout', 'weight-decay', 'batchnorm']);
+  assert.ok(s.runs.every((r) => r.weights?.[0] === 12));
+  const stats = s.stats();
+  assert.is(stats.done, stats.total);
+  assert.is(stats.total, 4 * 3 * 100);
+});
+
+study('a diverged variant is marked and leaves the rotation; the others finish', async () => {
+  const log: string[] = [];
+  const s = new Study(fakes(log, { dropout: 2 }), 3);
+  assert.is(await s.run(), 'finished');
+  const dropout = s.runs.find((r) => r.name === 'dropout')!;
+  assert.is(dropout.status, 'diverged');
+  assert.match(dropout.message!, /loss became NaN/);
+  assert.is(dropout.epochs.length, 1, 'the epoch before the divergence stays');
+  assert.is(dropout.weights?.[0], 4, 'and so do its weights');
+  assert.ok(s.runs.filter((r) => r !== dropout).every((r) => r.status === 'finished' && r.epochs.length === 3));
+  const lastDropoutTurn = log.lastIndexOf('dropout');
+  assert.ok(log.slice(lastDropoutTurn + 1).length > 3, 'the others go on after it');
+  // A run that ended early no longer counts its remaining epochs.
+  assert.is(s.stats().total, 3 * 3 * 100 + 100);
+});
+
+study('pause holds every variant until continue; stop ends with what finished', async () => {
+  const log: string[] = [];
+  let s: Study;
+  let turns = 0;
+  s = new Study(fakes(log, {}, () => {
+    turns++;
+    if (turns === 5) s.pause();
+    if (turns === 9) s.stop();
+  }), 50);
+  const ended = s.run();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(s.paused);
+  assert.is(turns, 5, 'no turn while paused');
+  assert.ok(s.runs.every((r) => r.status === 'paused'));
+  s.continue();
+  assert.is(await ended, 'stopped');
+  assert.is(turns, 9);
+  assert.ok(s.runs.every((r) => r.status === 'stopped'));
+});
+
+study('a lost device ends the study; finished epochs and weights stay', async () => {
+  const log: string[] = [];
+  let s: Study;
+  let turns = 0;
+  s = new Study(fakes(log, {}, () => {
+    if (++turns === 12) s.lose('the GPU device was lost (unknown)');
+  }), 50);
+  assert.is(await s.run(), 'lost');
+  assert.ok(s.runs.every((r) => r.status === 'lost' && r.message === 'the GPU device was lost (unknown)'));
+  assert.ok(s.runs.some((r) => r.epochs.length > 0 && r.weights !== null));
+});
+
+study.run();
+
+const results = suite('demo results');
+
+const row = (variant: string, train: number, test: number, status: Summary['status'] = 'finished'): Summary => ({
+  variant, status, epochs: 50, trainAccuracy: train, validationAccuracy: test, testAccuracy: test, trainLoss: 0, validationLoss: 0, testLoss: 0,
+});
+
+results('conclusions follow the numbers (the original study’s)', () => {
+  const rows = [row('baseline', 0.9498, 0.891), row('dropout', 0.8926, 0.8539), row('weight-decay', 0.9149, 0.8902), row('batchnorm', 0.9758, 0.896)];
+  const lines = conclusions(rows, 10_000);
+  assert.match(lines[0]!, /^Best on train: batchnorm \(97\.58%\); worst: dropout \(89\.26%\)\.$/);
+  assert.match(lines[1]!, /^Best on test: batchnorm \(89\.60%\); worst: dropout \(85\.39%\)\.$/);
+  assert.is(lines[2], 'Train–test gap (overfitting): batchnorm +8.0 pp, baseline +5.9 pp, dropout +3.9 pp, weight-decay +2.5 pp — largest for batchnorm, smallest for weight-decay.');
+  assert.match(lines[3]!, /dropout −3\.7 pp, weight-decay −0\.1 pp, batchnorm \+0\.5 pp/);
+  assert.match(lines[4]!, /exceeds the noise of 10,000 test images/);
+  const tiny = conclusions([row('baseline', 0.5, 0.5), row('dropout', 0.5, 0.52)], 100);
+  assert.match(tiny.at(-1)!, /within the noise of 100 test images \(±10\.0 pp\)/);
+  const diverged = conclusions([row('baseline', 0.9, 0.88), { ...row('dropout', 0.3, 0.3, 'diverged'), epochs: 1 }], 10_000);
+  assert.match(diverged[0]!, /^Not finished: dropout \(diverged, 1 epoch\)/);
+});
+
+results('summary and CSV use each variant’s last finished epoch', () => {
+  const epoch = (variant: string, n: number, acc: number) => ({ variant, epoch: n, steps: n * 10, trainLoss: 1, trainAccuracy: acc, validationLoss: null,
+    validationAccuracy: null, testLoss: 1, testAccuracy: acc, trainSeconds: 1, samplesPerSecond: 100 }) as EpochMetrics;
+  const runs = [
+    { name: 'baseline' as const, status: 'finished' as const, epochs: [epoch('baseline', 1, 0.5), epoch('baseline', 2, 0.6)] },
+    { name: 'dropout' as const, status: 'stopped' as const, epochs: [] },
+  ];
+  const [baseline, dropout] = summarize(runs);
+  assert.is(baseline!.testAccuracy, 0.6);
+  assert.is(baseline!.validationAccuracy, null);
+  assert.is(dropout!.testAccuracy, null);
+  const csv = studyCsv(runs).trim().split('\n');
+  assert.is(csv.length, 3);
+  assert.is(csv[0], 'variant,epoch,steps,train_loss,train_accuracy,validation_loss,validation_accuracy,test_loss,test_accuracy,train_seconds,samples_per_second');
+  assert.is(csv[2], 'baseline,2,20,1,0.6,,,1,0.6,1,100');
+});
+
+results.run();
+
+const sources = suite('demo data sources');
+
+sources('picked files are matched by name, gz or raw; a missing or doubled one is refused', () => {
+  const file = (name: string) => new File([new Uint8Array(1)], name);
+  const names = ['t10k-labels-idx1-ubyte', 'train-images-idx3-ubyte.gz', 'train-labels.idx1-ubyte', 'test-images-idx3-ubyte'];
+  const assigned = assignFiles(names.map(file));
+  assert.equal(Object.fromEntries(Object.entries(assigned).map(([k, f]) => [k, f.name])), {
+    trainImages: 'train-images-idx3-ubyte.gz', trainLabels: 'train-labels.idx1-ubyte', testImages: 'test-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte',
+  });
+  assert.throws(() => assignFiles(names.slice(1).map(file)), /missing t10k-labels-idx1-ubyte/);
+  assert.throws(() => assignFiles([...names, 'train-images-idx3-ubyte'].map(file)), /both look like train-images-idx3-ubyte\.gz/);
+});
+
+sources('the data folder is data/ beside the page unless ?data= says otherwise', () => {
+  assert.is(dataBase('http://127.0.0.1:8080/').href, 'http://127.0.0.1:8080/data/');
+  assert.is(dataBase('https://me.github.io/lenet/index.html').href, 'https://me.github.io/lenet/data/');
+  assert.is(dataBase('https://me.github.io/lenet/?data=https://cdn.example.org/sets/').href, 'https://cdn.example.org/sets/');
+  assert.is(dataBase('https://me.github.io/lenet/?data=../datasets/').href, 'https://me.github.io/datasets/');
+});
+
+sources.run();

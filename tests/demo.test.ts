@@ -1,0 +1,292 @@
+/**
+ * The demo page end to end, as a user drives it in headless Chromium: load the page from the
+ * demo server, pick a small budget, Run, wait for the four variants, check the table against the
+ * exported JSON, the charts, the predictions and the exports; then the error paths (no WebGPU, an
+ * invalid setting, a corrupt dataset file, a lost device). Saves screenshots to out/ (and to
+ * docs/demo.png, the README's, when DEMO_DOCS_SCREENSHOT=1).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Browser, Page } from 'puppeteer-core';
+import { buildDemo } from '../build.mjs';
+import { launchBrowser } from '../cli/chromium.ts';
+import { IDX_FILES } from '../src/data/dataset.ts';
+import { decodeSafetensors } from '../src/io/safetensors.ts';
+import type { StudyRecord } from '../demo/results.ts';
+import { createDemoServer } from '../demo/server.ts';
+import { FASHION_MNIST_DIR, hasFashionMnist } from './support/browser.ts';
+import { syntheticDataset } from './support/synthetic.ts';
+
+const test = suite('demo page');
+
+const work = mkdtempSync(join(tmpdir(), 'lenet-demo-'));
+let server: http.Server;
+let browser: Browser;
+let origin = '';
+/** Each page's own download folder (a download of an existing name would overwrite it). */
+const downloadDirs = new Map<Page, string>();
+
+/** Four IDX files of a small synthetic dataset; gzipped, or raw as a user may have them. */
+function writeSynthetic(dir: string, train: number, testCount: number, raw = false): void {
+  mkdirSync(dir, { recursive: true });
+  const data = syntheticDataset(train, testCount, 5);
+  for (const [key, file] of Object.entries(IDX_FILES)) {
+    const gz = Buffer.from(data.base64[key as keyof typeof IDX_FILES], 'base64');
+    writeFileSync(join(dir, raw ? file.replace(/\.gz$/, '') : file), raw ? gunzipSync(gz) : gz);
+  }
+}
+
+test.before(async () => {
+  const root = join(work, 'page');
+  await buildDemo(root);
+  // Real Fashion-MNIST makes the screenshot meaningful; a synthetic set keeps the test running without it.
+  let fashion = FASHION_MNIST_DIR;
+  if (!hasFashionMnist()) writeSynthetic((fashion = join(work, 'fashion')), 2000, 500);
+  server = createDemoServer({ root, datasets: { 'fashion-mnist': fashion } });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await launchBrowser();
+});
+
+test.after(async () => {
+  await browser?.close();
+  server?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function open(options: { query?: string; prepare?: (page: Page) => Promise<unknown> } = {}): Promise<Page> {
+  const downloads = mkdtempSync(join(work, 'downloads-'));
+  const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
+  const page = await context.newPage();
+  downloadDirs.set(page, downloads);
+  await page.setViewport({ width: 1280, height: 900 });
+  page.on('pageerror', (e) => console.error('[demo page error]', e));
+  await options.prepare?.(page);
+  await page.goto(`${origin}/${options.query ?? ''}`);
+  return page;
+}
+
+const text = (page: Page, selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
+
+/** Replace a settings field's value by typing, as a user would. */
+async function fill(page: Page, key: string, value: string): Promise<void> {
+  await page.$eval(`#setting-${key}`, (e) => (e as HTMLInputElement).select());
+  if (value === '') await page.keyboard.press('Backspace');
+  else await page.type(`#setting-${key}`, value);
+}
+
+async function ready(page: Page): Promise<void> {
+  await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
+  await page.waitForFunction(() => /^GPU: /.test(document.getElementById('gpu')!.textContent!), { timeout: 60_000 });
+}
+
+/** Click an export button and return the file it downloads. */
+async function exported(page: Page, selector: string, name: RegExp): Promise<Buffer> {
+  const downloads = downloadDirs.get(page)!;
+  const before = new Set(readdirSync(downloads));
+  await page.click(selector);
+  for (let i = 0; i < 200; i++) {
+    const file = readdirSync(downloads).find((f) => !before.has(f) && name.test(f) && !f.endsWith('.crdownload'));
+    if (file) return readFileSync(join(downloads, file));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no download matching ${name} after clicking ${selector}`);
+}
+
+const percentOf = (cell: string): number => {
+  const match = /^(\d+\.\d+)%$/.exec(cell.trim());
+  assert.ok(match, `"${cell}" is not a percentage`);
+  return Number(match![1]) / 100;
+};
+
+test('a small study runs to the end: four variants, table = exported JSON, charts drawn, predictions, exports', async () => {
+  const page = await open();
+  await ready(page);
+  await fill(page, 'epochs', '3');
+  await fill(page, 'trainLimit', '500');
+  await fill(page, 'testLimit', '300');
+  await page.click('#run');
+  await page.waitForFunction(() => /^(Finished|Stopped|Device lost)/.test(document.getElementById('run-state')!.textContent!), { timeout: 240_000, polling: 500 });
+  assert.match(await text(page, '#run-state'), /^Finished after/);
+  assert.match(await text(page, '#progress-text'), /^4,800 \/ 4,800 training samples · [\d,]+ samples\/s/);
+
+  const cards = await page.$$eval('.card', (els) => els.map((e) => [e.getAttribute('data-variant'), e.getAttribute('data-status')]));
+  assert.equal(cards, [['baseline', 'finished'], ['dropout', 'finished'], ['weight-decay', 'finished'], ['batchnorm', 'finished']]);
+
+  const table = await page.$$eval('#summary-table tbody tr', (rows) => rows.map((r) => ({
+    variant: r.getAttribute('data-variant')!,
+    epochs: r.children[2]!.textContent!,
+    train: r.querySelector('.train')!.textContent!, validation: r.querySelector('.validation')!.textContent!, test: r.querySelector('.test')!.textContent!,
+  })));
+  assert.is(table.length, 4);
+
+  // Every chart holds data: 4 series × 3 epochs per variant, 4 × 3 in the comparison, 4 × 3 bars in the summary.
+  const points = await page.$$eval('canvas[data-points]', (els) => els.map((e) => [e.closest('[data-variant]')?.getAttribute('data-variant') ?? e.id, Number(e.getAttribute('data-points'))]));
+  assert.equal(points, [['baseline', 12], ['dropout', 12], ['weight-decay', 12], ['batchnorm', 12], ['comparison-chart', 12], ['summary-chart', 12]]);
+
+  const conclusions = await page.$$eval('#conclusions li', (els) => els.map((e) => e.textContent));
+  assert.match(conclusions[0]!, /^Best on train: \S+ \(\d+\.\d+%\); worst: \S+/);
+  assert.match(conclusions[1]!, /^Best on test: /);
+  assert.match(conclusions[2]!, /^Train–test gap/);
+
+  // Predictions of the best variant: a 10×10 confusion matrix over the 300 test images, and labelled images.
+  await page.waitForFunction(() => document.querySelectorAll('#test-grid figure').length > 0, { timeout: 60_000 });
+  const matrix = await page.$$eval('#confusion tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 10).map((c) => Number(c.textContent))));
+  assert.is(matrix.length, 10);
+  assert.is(matrix.flat().reduce((a, b) => a + b, 0), 300);
+  assert.match(await text(page, '#inspect-status'), /of 300 test images right/);
+  assert.match(await text(page, '#test-grid figure figcaption'), /true: /);
+
+  const record = JSON.parse((await exported(page, '#export-json', /\.json$/)).toString()) as StudyRecord;
+  assert.is(record.variants.length, 4);
+  assert.is(record.dataset.trainImages, 400);
+  assert.is(record.dataset.testImages, 300);
+  for (const row of table) {
+    const exportedRow = record.variants.find((v) => v.name === row.variant)!;
+    assert.is(row.epochs, '3');
+    assert.is(exportedRow.epochs.length, 3);
+    for (const key of ['train', 'validation', 'test'] as const) {
+      const shown = percentOf(row[key]);
+      const value = exportedRow.final[`${key}Accuracy`]!;
+      assert.ok(shown >= 0 && shown <= 1 && value >= 0 && value <= 1, `${row.variant} ${key}: ${shown}, ${value}`);
+      assert.ok(Math.abs(shown - value) <= 5e-5 + 1e-9, `${row.variant} ${key}: table ${row[key]} vs JSON ${value}`);
+    }
+  }
+  const csv = (await exported(page, '#export-csv', /\.csv$/)).toString().trim().split('\n');
+  assert.is(csv.length, 1 + 4 * 3);
+  assert.match(csv[0]!, /^variant,epoch,steps,train_loss,train_accuracy/);
+  for (const variant of ['baseline', 'batchnorm']) {
+    const bytes = await exported(page, `#summary-table tr[data-variant=${variant}] button.weights`, new RegExp(`^lenet-${variant}-.*\\.safetensors$`));
+    const weights = decodeSafetensors(new Uint8Array(bytes));
+    assert.equal(weights.tensors.get('conv3.weight')!.shape, [120, 16, 5, 5]);
+    assert.is(weights.tensors.has('bn1.running_mean'), variant === 'batchnorm');
+  }
+
+  mkdirSync('out', { recursive: true });
+  await page.screenshot({ path: 'out/demo-screenshot.png', fullPage: true });
+  if (process.env.DEMO_DOCS_SCREENSHOT === '1') {
+    mkdirSync('docs', { recursive: true });
+    await page.screenshot({ path: 'docs/demo.png', fullPage: true });
+  }
+  // Phone width: everything reflows, nothing scrolls sideways.
+  await page.setViewport({ width: 390, height: 844 });
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, { timeout: 5_000 }).catch(() => {});
+  assert.is(await page.evaluate(() => document.documentElement.scrollWidth), 390);
+  await page.screenshot({ path: 'out/demo-phone.png', fullPage: true });
+  await page.browserContext().close();
+});
+
+test('without WebGPU the page says so and how to fix it; data still loads, Run stays off', async () => {
+  const page = await open({ prepare: (p) => p.evaluateOnNewDocument(() => {
+    delete (Navigator.prototype as { gpu?: unknown }).gpu;
+  }) });
+  await page.waitForFunction(() => document.getElementById('gpu')!.classList.contains('error'), { timeout: 30_000 });
+  assert.match(await text(page, '#gpu'), /WebGPU is unavailable: navigator\.gpu is missing\. Use a browser with WebGPU enabled/);
+  await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
+  assert.is(await page.$$eval('#samples figure', (els) => els.length), 10);
+  assert.ok(await page.$eval('#run', (b) => (b as HTMLButtonElement).disabled));
+  await page.browserContext().close();
+});
+
+test('?data= points the page at another data folder (for static hosts), and a missing one is explained', async () => {
+  const page = await open({ query: '?data=/elsewhere/' });
+  await page.waitForFunction(() => /Could not load/.test(document.getElementById('data-status')!.textContent!), { timeout: 30_000 });
+  assert.match(await text(page, '#data-status'), new RegExp(`^Could not load Fashion-MNIST: ${origin}/elsewhere/fashion-mnist/\\S+\\.gz: HTTP 404 Not Found\\. ` +
+    `This site has no Fashion-MNIST at ${origin}/elsewhere/fashion-mnist/: with \`npm start\`, put the four \\.gz files in \\./data/fashion-mnist/`));
+  await page.goto(`${origin}/?data=${encodeURIComponent(`${origin}/data/`)}`);
+  await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
+  await page.browserContext().close();
+});
+
+test('an invalid setting is refused at its field with the allowed range; nothing starts', async () => {
+  const page = await open();
+  await ready(page);
+  const runDisabled = () => page.$eval('#run', (b) => (b as HTMLButtonElement).disabled);
+  assert.not.ok(await runDisabled());
+  await fill(page, 'lr', '-1');
+  assert.is(await text(page, '#setting-lr-message'), 'Learning rate must be a number in (0, 1]');
+  assert.is(await page.$eval('#setting-lr', (e) => e.getAttribute('aria-invalid')), 'true');
+  assert.ok(await runDisabled());
+  await page.click('#run');
+  assert.is(await page.$$eval('.card', (els) => els.length), 0);
+  await fill(page, 'lr', '0.001');
+  assert.is(await text(page, '#setting-lr-message'), '');
+  assert.not.ok(await runDisabled());
+  await fill(page, 'epochs', '');
+  assert.is(await text(page, '#setting-epochs-message'), 'Epochs must be a whole number in [1, 500]');
+  await fill(page, 'epochs', '1');
+  // A rule that needs the dataset: batch norm cannot train on a last batch of one image.
+  await fill(page, 'validationFraction', '0');
+  await fill(page, 'trainLimit', '129');
+  assert.match(await text(page, '#setting-batchSize-message'), /129 training images in batches of 64 leave a last batch of 1/);
+  assert.ok(await runDisabled());
+  await page.browserContext().close();
+});
+
+test('a corrupt dataset file the user picks is refused with its name; raw IDX files load', async () => {
+  const page = await open();
+  await ready(page);
+  const files = join(work, 'picked');
+  writeSynthetic(files, 120, 40);
+  writeFileSync(join(files, IDX_FILES.trainImages), 'not a gzip file at all');
+  await page.click('input[name=source][value=files]');
+  const input = (await page.$('input#data-files'))!;
+  await input.uploadFile(...Object.values(IDX_FILES).map((f) => join(files, f)));
+  await page.waitForFunction(() => /Could not load/.test(document.getElementById('data-status')!.textContent!), { timeout: 30_000 });
+  assert.match(await text(page, '#data-status'), /Could not load Fashion-MNIST: train-images-idx3-ubyte\.gz: named \.gz but is not gzip data \(first bytes 6e 6f 74 20\)\. Still using fashion-mnist from before\./);
+  assert.not.ok(await page.$eval('#run', (b) => (b as HTMLButtonElement).disabled), 'the dataset loaded before stays usable');
+
+  const raw = join(work, 'raw');
+  writeSynthetic(raw, 120, 40, true);
+  await page.select('#dataset', 'mnist');
+  await input.uploadFile(...readdirSync(raw).map((f) => join(raw, f)));
+  await page.waitForFunction(() => /^MNIST: 120 training/.test(document.getElementById('data-status')!.textContent!), { timeout: 30_000 });
+  assert.is(await text(page, '#data-status'), 'MNIST: 120 training and 40 test images.');
+  assert.equal(await page.$$eval('#samples figcaption', (els) => els.map((e) => e.textContent)), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  await page.browserContext().close();
+});
+
+test('pause and continue; then a lost device stops the run, finished epochs stay on screen and exportable', async () => {
+  const page = await open({ prepare: (p) => p.evaluateOnNewDocument(() => {
+    // Keep a handle on the page's device so the test can lose it.
+    const request = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
+      const device = await request.call(this, descriptor);
+      (globalThis as unknown as { testDevice: GPUDevice }).testDevice = device;
+      return device;
+    };
+  }) });
+  await ready(page);
+  await fill(page, 'epochs', '20');
+  await fill(page, 'trainLimit', '300');
+  await fill(page, 'testLimit', '100');
+  for (const name of ['dropout', 'weight-decay']) await page.click(`input[name=variants][value=${name}]`);
+  await page.click('#run');
+  await page.waitForFunction(() => document.querySelector('.card[data-variant=baseline] canvas')!.getAttribute('data-points') !== '0', { timeout: 120_000 });
+  await page.click('#pause');
+  assert.is(await text(page, '#pause'), 'Continue');
+  await page.waitForFunction(() => [...document.querySelectorAll('.card')].every((c) => c.getAttribute('data-status') === 'paused'), { timeout: 10_000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => document.querySelector('.card[data-status=training]') !== null, { timeout: 30_000 });
+  await page.evaluate(() => (globalThis as unknown as { testDevice: GPUDevice }).testDevice.destroy());
+  await page.waitForFunction(() => /^Device lost/.test(document.getElementById('run-state')!.textContent!), { timeout: 60_000 });
+  assert.match(await text(page, '#gpu'), /The GPU device was lost \(destroyed/);
+  assert.equal(await page.$$eval('.card', (els) => els.map((e) => e.getAttribute('data-status'))), ['lost', 'lost']);
+  assert.ok(await page.$eval('#run', (b) => (b as HTMLButtonElement).disabled));
+  assert.match(await text(page, '#inspect-status'), /Predictions need the GPU, which was lost/);
+  const record = JSON.parse((await exported(page, '#export-json', /\.json$/)).toString()) as StudyRecord;
+  const baseline = record.variants.find((v) => v.name === 'baseline')!;
+  assert.is(baseline.status, 'lost');
+  assert.ok(baseline.epochs.length >= 1 && baseline.final.testAccuracy !== null);
+  const weights = await exported(page, '#summary-table tr[data-variant=baseline] button.weights', /^lenet-baseline-.*\.safetensors$/);
+  assert.ok(decodeSafetensors(new Uint8Array(weights)).tensors.has('fc2.bias'));
+  await page.browserContext().close();
+});
+
+test.run();
