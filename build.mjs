@@ -1,8 +1,15 @@
 // Bundles the engine (ESM library), the demo page and the test harness with esbuild.
 // WGSL files are imported as text (`.wgsl` → string), so shaders live in shaders/ as real files.
 import * as esbuild from 'esbuild';
-import { cp, mkdir } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 
 export const sharedOptions = {
   bundle: true,
@@ -18,17 +25,49 @@ export async function bundleToString(entryPoint) {
   return result.outputFiles[0].text;
 }
 
-export async function buildLibrary(outdir = 'dist') {
-  await esbuild.build({ ...sharedOptions, entryPoints: ['src/index.ts'], outfile: `${outdir}/engine.js`, sourcemap: 'linked' });
+/**
+ * The npm package, in dist/lib: one ES module per source module (so an app's bundler keeps only
+ * the modules it uses), each op with its WGSL inlined, wgsl_reflect inlined in gpu/kernel.js and
+ * comlink in worker/client.js; worker/worker.js, TrainingWorker's worker script, self-contained;
+ * node.js (`lenet-webgpu/node`), which leaves `webgpu` and node: modules to Node; and the .d.ts
+ * declarations beside the modules.
+ */
+export async function buildLibrary(outdir = 'dist/lib') {
+  await rm(outdir, { recursive: true, force: true });
+  const workerScript = join('src', 'worker', 'worker.ts');
+  const modules = readdirSync('src', { recursive: true })
+    .map((file) => join('src', file))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && file !== workerScript);
+  // Each module stays a module: imports of our own .ts files become imports of their .js output.
+  const ownModulesExternal = {
+    name: 'own-modules-external',
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\/.*\.ts$/ }, (args) =>
+        args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.ts$/, '.js'), external: true });
+    },
+  };
+  // Unminified and without source maps: readable as shipped, and small.
+  await Promise.all([
+    esbuild.build({ ...sharedOptions, entryPoints: modules, outbase: 'src', outdir, external: ['node:*', 'webgpu'], plugins: [ownModulesExternal] }),
+    esbuild.build({ ...sharedOptions, entryPoints: [workerScript], outfile: join(outdir, 'worker', 'worker.js') }),
+    promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outdir]),
+  ]);
+  // Bundlers read "sideEffects" from the nearest package.json. The repository's own cannot say
+  // false: its test and demo pages import files for their side effects.
+  await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./worker/worker.js'] }, null, 2)}\n`);
 }
 
+/** The demo page as static files (index.html, style.css, main.js): any static host can serve them. */
 export async function buildDemo(outdir = 'dist/demo') {
+  await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  await esbuild.build({ ...sharedOptions, entryPoints: ['demo/main.ts'], outfile: `${outdir}/main.js`, sourcemap: 'linked' });
-  await cp('demo/index.html', `${outdir}/index.html`);
+  await esbuild.build({ ...sharedOptions, entryPoints: ['demo/main.ts'], outfile: `${outdir}/main.js`, sourcemap: 'linked', minify: true });
+  await Promise.all(['index.html', 'style.css'].map((file) => cp(`demo/${file}`, `${outdir}/${file}`)));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await Promise.all([buildLibrary(), buildDemo()]);
-  console.log('built dist/engine.js and dist/demo/');
+  // `node build.mjs library` builds the package only (npm pack's prepack).
+  const libraryOnly = process.argv[2] === 'library';
+  await Promise.all([buildLibrary(), ...(libraryOnly ? [] : [buildDemo()])]);
+  console.log(libraryOnly ? 'built the package in dist/lib/' : 'built the package in dist/lib/ and the demo in dist/demo/');
 }

@@ -1,12 +1,14 @@
 /** Public API of the engine. */
-export { Gpu, DeviceLostError } from './gpu/gpu.ts';
-export { WebGPUUnavailableError, acquireDevice, type AdapterDescription } from './gpu/device.ts';
+export { Gpu, DeviceLostError, type DeviceLostInfo } from './gpu/gpu.ts';
+export { WebGPUUnavailableError, acquireDevice, type AcquireOptions, type AdapterDescription } from './gpu/device.ts';
 export { Tensor } from './gpu/tensor.ts';
 export * from './ops/index.ts';
-export { Trainer, DivergenceError, uploadDataset, type EpochMetrics, type Progress, type Evaluation, type ResidentDataset, type TrainResult } from './train/trainer.ts';
+export { Trainer, DivergenceError, uploadDataset, disposeDataset, type EpochMetrics, type Progress, type Evaluation, type ResidentDataset, type TrainResult, type TrainerEvents } from './train/trainer.ts';
 export { resolveOptions, DEFAULT_OPTIONS, DEFAULT_OPTIMIZER, OPTIMIZER_KINDS, type TrainerOptions, type TrainerOptionsInput, type OptimizerConfig } from './train/options.ts';
 export { variant, VARIANT_NAMES, STUDY_DEFAULTS, type Variant, type VariantName } from './model/variants.ts';
 export { lenetParameters, parameterCount, initialParameters } from './model/lenet.ts';
 export { datasetFromBytes, datasetFromUrl, datasetFromBlobs, splitTrainValidation, IDX_FILES, CLASS_NAMES, type Dataset } from './data/dataset.ts';
-export { DatasetError } from './data/idx.ts';
+export { DatasetError, type LabelledImages } from './data/idx.ts';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.ts';
+export { TrainingWorker, type TrainingWorkerOptions } from './worker/client.ts';
+export type { DatasetSource, WorkerReady } from './worker/protocol.ts';

@@ -5,7 +5,7 @@
  */
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
-import type { LabelledImages } from './idx.ts';
+import { CLASSES, DatasetError, IMAGE_SIZE, type LabelledImages } from './idx.ts';
 
 /** Pack bytes little-endian into u32 words, as shaders/data.wgsl unpacks them. */
 export function packBytes(bytes: Uint8Array): Uint32Array {
@@ -18,6 +18,19 @@ export interface ResidentImages {
   count: number;
   pixels: Tensor;
   labels: Tensor;
+}
+
+/** Datasets may be built from typed arrays by hand, so check the shape the kernels assume. */
+export function checkImages(label: string, set: LabelledImages): void {
+  const { count, rows, cols, images, labels } = set;
+  const fail = (what: string) => { throw new DatasetError(`${label} set: ${what}`); };
+  if (!Number.isInteger(count) || count <= 0) fail(`count must be a positive integer, got ${count}`);
+  if (rows !== IMAGE_SIZE || cols !== IMAGE_SIZE) fail(`images are ${rows}×${cols}, expected ${IMAGE_SIZE}×${IMAGE_SIZE}`);
+  if (!(images instanceof Uint8Array)) fail('images must be a Uint8Array of 0–255 pixels');
+  if (images.length !== count * rows * cols) fail(`${images.length} pixels for ${count} images of ${rows}×${cols} (expected ${count * rows * cols})`);
+  if (!(labels instanceof Uint8Array) || labels.length !== count) fail(`needs a Uint8Array of ${count} labels, got ${labels?.length ?? 'none'}`);
+  const bad = labels.findIndex((v) => v >= CLASSES);
+  if (bad >= 0) fail(`label ${labels[bad]} at index ${bad} is outside 0–${CLASSES - 1}`);
 }
 
 export function uploadImages(gpu: Gpu, label: string, set: LabelledImages): ResidentImages {

@@ -75,6 +75,7 @@ export class Kernel {
   readonly workgroupSize: readonly [number, number, number];
   private readonly uniformLayouts = new Map<string, UniformLayout>();
 
+  /** @internal KernelCache builds kernels; the shipped types leave out wgsl_reflect, which is bundled. */
   constructor(
     private readonly device: GPUDevice,
     readonly shader: string,

@@ -40,10 +40,16 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   view.setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
+  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   for (const t of tensors) {
-    for (let i = 0; i < t.data.length; i++) {
-      if (t.dtype === 'F32') view.setFloat32(at + 4 * i, t.data[i]!, true);
-      else view.setBigInt64(at + 8 * i, BigInt(Math.trunc(t.data[i]!)), true);
+    if (t.dtype === 'F32' && littleEndian) {
+      // Bulk copy: the file is little-endian, like every platform WebGPU runs on.
+      out.set(new Uint8Array(Float32Array.from(t.data).buffer), at);
+    } else {
+      for (let i = 0; i < t.data.length; i++) {
+        if (t.dtype === 'F32') view.setFloat32(at + 4 * i, t.data[i]!, true);
+        else view.setBigInt64(at + 8 * i, BigInt(Math.trunc(t.data[i]!)), true);
+      }
     }
     at += t.data.length * BYTES[t.dtype];
   }

@@ -7,7 +7,7 @@
  */
 import type { Dataset } from '../data/dataset.ts';
 import { splitTrainValidation } from '../data/dataset.ts';
-import { uploadImages, type ResidentImages } from '../data/resident.ts';
+import { checkImages, uploadImages, type ResidentImages } from '../data/resident.ts';
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
@@ -84,7 +84,25 @@ export interface ResidentDataset {
 }
 
 export function uploadDataset(gpu: Gpu, dataset: Dataset): ResidentDataset {
+  // Both sets are checked before either is uploaded, so a bad dataset leaves no buffer behind.
+  checkImages('train', dataset.train);
+  checkImages('test', dataset.test);
   return { dataset, train: uploadImages(gpu, 'train', dataset.train), test: uploadImages(gpu, 'test', dataset.test) };
+}
+
+/** Free a dataset's GPU buffers (trainers using it can no longer train or evaluate). */
+export function disposeDataset(gpu: Gpu, data: ResidentDataset): void {
+  for (const images of [data.train, data.test]) {
+    gpu.release(images.pixels);
+    gpu.release(images.labels);
+  }
+}
+
+/** A dataset is usable by an engine while that engine tracks its buffers: not disposed, not another device's. */
+function assertResidentOn(gpu: Gpu, data: ResidentDataset): void {
+  if (!gpu.trackedBuffers.has(data.train.pixels.buffer)) {
+    throw new Error('this dataset is not resident on this engine: it was disposed, or uploaded with another Gpu (device); upload it with this one');
+  }
 }
 
 /** One step of a command buffer: its uniform values, dispatches, and an optional copy after it. */
@@ -128,6 +146,7 @@ export class Trainer {
   private disposed = false;
 
   constructor(private readonly gpu: Gpu, readonly data: ResidentDataset, input: TrainerOptionsInput) {
+    assertResidentOn(gpu, data);
     const before = new Set(gpu.trackedBuffers);
     this.options = resolveOptions(input);
     const o = this.options;
@@ -370,7 +389,7 @@ export class Trainer {
     }, (error) => {
       staging.destroy();
       this.assertUsable();
-      throw error;
+      return this.gpu.explainFailure(error);
     });
   }
 
@@ -560,6 +579,7 @@ export class Trainer {
   private assertUsable(): void {
     if (this.disposed) throw new Error('this trainer was disposed; create a new one');
     this.gpu.assertUsable();
+    assertResidentOn(this.gpu, this.data);
   }
 
   /** Free this trainer's GPU buffers (the Gpu and the shared dataset stay). */

@@ -1,0 +1,57 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { bundleToString } from '../build.mjs';
+import type { EpochMetrics, Progress } from '../src/index.ts';
+import { callInPage } from './support/page.ts';
+import { syntheticDataset } from './support/synthetic.ts';
+import type { WorkerReport, WorkerRequest } from './embed/worker-page.ts';
+
+const test = suite('worker mode');
+
+// 100 training images in batches of 16: 7 steps an epoch (the last one partial), so 14 steps
+// are two epochs, each ended by an evaluation, in both runs.
+const request: WorkerRequest = {
+  base64: syntheticDataset(120, 40, 21).base64,
+  options: { seed: 8, batchSize: 16, validationSize: 20, evalBatchSize: 16, stepsPerSubmit: 2 },
+  steps: 14,
+};
+
+/** Both runs, once for all tests (a failure surfaces in each test that reads it). */
+let pending: Promise<WorkerReport> | null = null;
+async function compared(): Promise<WorkerReport> {
+  pending ??= bundleToString('src/worker/worker.ts').then((worker) =>
+    callInPage<WorkerReport>('tests/embed/worker-page.ts', { '/worker.js': ['text/javascript', worker] }, 'workerCheck', 'compare', request));
+  return pending;
+}
+
+// Wall-clock rates differ between runs; everything else must not.
+const steady = ({ samplesPerSecond: _, ...rest }: Progress) => rest;
+const steadyEpoch = ({ samplesPerSecond: _, trainSeconds: __, ...rest }: EpochMetrics) => rest;
+
+test('a run in a Web Worker ends with the main thread\'s weights, bit for bit (stopped and resumed on the way)', async () => {
+  const { main, worker } = await compared();
+  assert.is(worker.adapter, 'swiftshader');
+  assert.ok(worker.firstTrainStopped, 'stop() did not stop the first train()');
+  assert.ok(worker.firstTrainSteps > 0 && worker.firstTrainSteps < request.steps, `stopped after ${worker.firstTrainSteps} steps`);
+  assert.ok(worker.weightsBase64 === main.weightsBase64, 'the exported weights differ');
+  assert.equal(worker.evaluation, main.evaluation);
+  assert.equal(worker.predictions, main.predictions);
+});
+
+test('the worker posts the same progress and epoch events as the main thread', async () => {
+  const { main, worker } = await compared();
+  assert.ok(main.progress.length >= 5, `${main.progress.length} progress events`);
+  assert.equal(worker.progress.map(steady), main.progress.map(steady));
+  assert.is(main.epochs.length, 2);
+  assert.equal(worker.epochs.map(steadyEpoch), main.epochs.map(steadyEpoch));
+});
+
+test('errors cross from the worker with their names; a disposed or dead worker refuses work', async () => {
+  const { errors } = await compared();
+  assert.match(errors.badDataset, /^DatasetError: train set: 94079 pixels for 120 images of 28×28 \(expected 94080\)$/);
+  assert.match(errors.badOptions, /^RangeError: batch size must be an integer in \[1, 4096\], got 0$/);
+  assert.match(errors.missingScript, /^Error: the training worker failed: /);
+  assert.is(errors.afterDispose, 'Error: this training worker was disposed; create a new one');
+});
+
+test.run();
