@@ -161,14 +161,13 @@ export class StepPlanner {
     const grad = (name: string, like: Tensor) => ws.get(`${name}.grad`, b, like.shape.slice(1));
     const saved = (name: string) => f.saved.get(name)!;
 
-    const linearBackward = (index: 0 | 1, dy: Tensor, needInput: boolean): Tensor | null => {
-      const layer = LINEAR_LAYERS[index];
-      const op = this.op(`${layer.name}@${b}`, () => new Linear(this.gpu, { batch: b, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures })) as Linear;
-      const input = saved(`${layer.name}.in`);
-      d.push(...op.backwardWeight(input, dy, model.grad(`${layer.name}.weight`), model.grad(`${layer.name}.bias`)));
+    // Conv and linear layers share a backward interface: weight and bias gradients, then dx if needed.
+    const layerBackward = (name: string, op: Conv2d | Linear, dy: Tensor, needInput: boolean): Tensor | null => {
+      const input = saved(`${name}.in`);
+      d.push(...op.backwardWeight(input, dy, model.grad(`${name}.weight`), model.grad(`${name}.bias`)));
       if (!needInput) return null;
-      const dx = grad(`${layer.name}.in`, input);
-      d.push(...op.backwardInput(dy, model.param(`${layer.name}.weight`), dx));
+      const dx = grad(`${name}.in`, input);
+      d.push(...op.backwardInput(dy, model.param(`${name}.weight`), dx));
       return dx;
     };
     const tanhBackward = (name: string, dy: Tensor): Tensor => {
@@ -187,15 +186,8 @@ export class StepPlanner {
         dx, model.grad(`${bn}.weight`), model.grad(`${bn}.bias`)));
       return dx;
     };
-    const convBackward = (layer: ConvLayer, dy: Tensor, needInput: boolean): Tensor | null => {
-      const op = this.conv(layer, b);
-      const input = saved(`${layer.name}.in`);
-      d.push(...op.backwardWeight(input, dy, model.grad(`${layer.name}.weight`), model.grad(`${layer.name}.bias`)));
-      if (!needInput) return null;
-      const dx = grad(`${layer.name}.in`, input);
-      d.push(...op.backwardInput(dy, model.param(`${layer.name}.weight`), dx));
-      return dx;
-    };
+    const convBackward = (layer: ConvLayer, dy: Tensor, needInput: boolean) => layerBackward(layer.name, this.conv(layer, b), dy, needInput);
+    const linearBackward = (index: 0 | 1, dy: Tensor) => layerBackward(LINEAR_LAYERS[index].name, this.linearOp(index, b), dy, true)!;
     const tanhPoolBackward = (name: string, dy: Tensor): Tensor => {
       const z = saved(`${name}.in`);
       const dz = grad(`${name}.in`, z);
@@ -204,8 +196,8 @@ export class StepPlanner {
     };
 
     const [conv1, conv2, conv3] = CONV_LAYERS as [ConvLayer, ConvLayer, ConvLayer];
-    const da4 = linearBackward(1, dLogits, true)!;
-    const dh3 = linearBackward(0, tanhBackward('tanh4', da4), true)!;
+    const da4 = linearBackward(1, dLogits);
+    const dh3 = linearBackward(0, tanhBackward('tanh4', da4));
     let dp2 = convBackward(conv3, normBackward(conv3, dh3.reshape(saved('conv3.out').shape)), true)!;
     if (variant.dropout > 0) {
       const dx = ws.get('act2.grad', b, dp2.shape.slice(1));
@@ -219,11 +211,16 @@ export class StepPlanner {
 
   private linear(index: 0 | 1, input: Tensor, b: number, d: Dispatch[], saved: Map<string, Tensor>): Tensor {
     const layer = LINEAR_LAYERS[index];
-    const op = this.op(`${layer.name}@${b}`, () => new Linear(this.gpu, { batch: b, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures })) as Linear;
+    const op = this.linearOp(index, b);
     const out = this.ws.get(`${layer.name}.out`, b, [layer.outFeatures]);
     d.push(...op.forward(input, this.model.param(`${layer.name}.weight`), this.model.param(`${layer.name}.bias`), out));
     saved.set(`${layer.name}.in`, input);
     return out;
+  }
+
+  private linearOp(index: 0 | 1, b: number): Linear {
+    const layer = LINEAR_LAYERS[index];
+    return this.op(`${layer.name}@${b}`, () => new Linear(this.gpu, { batch: b, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures }));
   }
 
   private conv(layer: ConvLayer, b: number): Conv2d {
