@@ -17,3 +17,20 @@ export function number(min: number, max: number, { openMin = false, openMax = fa
     return n;
   };
 }
+
+/** A comma-separated list without repeats, each item checked by `item` (whose error names what it allows). */
+export function list<T>(item: (value: string) => T): (value: string) => T[] {
+  return (value) => {
+    const items = value.split(',').map((s) => item(s.trim()));
+    if (new Set(items).size !== items.length) throw new InvalidArgumentError('expected a comma-separated list without repeats');
+    return items;
+  };
+}
+
+/** One of `allowed`, for use inside list(); a single-value option should use commander's Option.choices(). */
+export function oneOf<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`'${value}' is not one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+}

@@ -16,6 +16,8 @@ export interface SessionOptions {
   /** Folder holding the dataset's four IDX files. */
   dataDir: string;
   datasetName: string;
+  /** The page's entry module (default cli/page/runner.ts); it sets globalThis.runner. */
+  entry?: string;
   browser?: string;
   browserArgs?: string[];
   onProgress?: (p: Progress) => void;
@@ -32,7 +34,7 @@ export class BrowserSession {
   private constructor(private readonly browser: Browser, private readonly page: Page, private readonly server: http.Server, readonly datasetUrl: string) {}
 
   static async open(options: SessionOptions): Promise<BrowserSession> {
-    const script = await bundleToString('cli/page/runner.ts');
+    const script = await bundleToString(options.entry ?? 'cli/page/runner.ts');
     const files = new Set<string>(Object.values(IDX_FILES));
     const server = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -66,6 +68,11 @@ export class BrowserSession {
 
   train(config: RunConfig): Promise<RunResult> {
     return this.page.evaluate((c) => (globalThis as unknown as { runner: { train(c: RunConfig): Promise<RunResult> } }).runner.train(c), config);
+  }
+
+  /** Call `runner[method](...args)` in the page (arguments and result travel as JSON). */
+  call<T>(method: string, ...args: unknown[]): Promise<T> {
+    return this.page.evaluate((m, a) => (globalThis as unknown as { runner: Record<string, (...x: unknown[]) => Promise<unknown>> }).runner[m]!(...a), method, args) as Promise<T>;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,130 @@
+/**
+ * The report's figures, drawn with Chart.js in the page and returned as PNG (base64) at a fixed
+ * pixel size: per-variant curves (accuracy and loss per epoch, side by side) and the summary bar
+ * chart of final accuracies.
+ */
+import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+
+Chart.register(...registerables);
+
+export interface Series {
+  label: string;
+  /** One value per x position; null leaves a gap. */
+  values: (number | null)[];
+}
+
+export interface CurvesFigure {
+  file: string;
+  title: string;
+  epochs: number[];
+  /** Accuracy in %. */
+  accuracy: Series[];
+  loss: Series[];
+}
+
+export interface SummaryFigure {
+  file: string;
+  title: string;
+  variants: string[];
+  /** One series per split, accuracy in %. */
+  bars: Series[];
+}
+
+export interface FigureRequest {
+  curves: CurvesFigure[];
+  summary: SummaryFigure;
+}
+
+/** Every figure's size in pixels; the curves figure is two panels of PANEL size side by side. */
+const PANEL = { width: 600, height: 420 } as const;
+export const CURVES_SIZE = { width: 2 * PANEL.width, height: PANEL.height } as const;
+export const SUMMARY_SIZE = { width: 900, height: 450 } as const;
+
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
+
+// Canvases are transparent by default; a white page keeps the PNGs readable on dark themes.
+const whiteBackground: Plugin = {
+  id: 'whiteBackground',
+  beforeDraw: (chart) => {
+    const { ctx, width, height } = chart;
+    ctx.save();
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, width, height);
+    ctx.restore();
+  },
+};
+
+/** Draw one chart on a fresh canvas of exactly width × height pixels, synchronously. */
+function draw(config: ChartConfiguration, width: number, height: number): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  document.body.append(canvas);
+  const chart = new Chart(canvas, {
+    ...config,
+    options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
+    plugins: [whiteBackground],
+  });
+  // destroy() clears the canvas, so keep a copy of the pixels.
+  const copy = document.createElement('canvas');
+  copy.width = width;
+  copy.height = height;
+  copy.getContext('2d')!.drawImage(canvas, 0, 0);
+  chart.destroy();
+  canvas.remove();
+  return copy;
+}
+
+function lineChart(title: string, epochs: number[], series: Series[], yTitle: string): ChartConfiguration {
+  return {
+    type: 'line',
+    data: {
+      labels: epochs.map(String),
+      datasets: series.map((s, i) => ({ label: s.label, data: s.values, borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length], pointRadius: 3 })),
+    },
+    options: {
+      plugins: { title: { display: true, text: title } },
+      scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: yTitle } } },
+    },
+  };
+}
+
+function png(canvas: HTMLCanvasElement): string {
+  return canvas.toDataURL('image/png').slice('data:image/png;base64,'.length);
+}
+
+function curves(figure: CurvesFigure): string {
+  const accuracy = draw(lineChart(`${figure.title}: accuracy`, figure.epochs, figure.accuracy, 'accuracy (%)'), PANEL.width, PANEL.height);
+  const loss = draw(lineChart(`${figure.title}: loss`, figure.epochs, figure.loss, 'cross-entropy loss'), PANEL.width, PANEL.height);
+  const canvas = document.createElement('canvas');
+  canvas.width = CURVES_SIZE.width;
+  canvas.height = CURVES_SIZE.height;
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(accuracy, 0, 0);
+  ctx.drawImage(loss, PANEL.width, 0);
+  return png(canvas);
+}
+
+function summary(figure: SummaryFigure): string {
+  return png(draw({
+    type: 'bar',
+    data: {
+      labels: figure.variants,
+      datasets: figure.bars.map((s, i) => ({ label: s.label, data: s.values, backgroundColor: COLORS[i % COLORS.length] })),
+    },
+    options: {
+      plugins: { title: { display: true, text: figure.title } },
+      scales: { y: { title: { display: true, text: 'accuracy (%)' } } },
+    },
+  }, SUMMARY_SIZE.width, SUMMARY_SIZE.height));
+}
+
+/** Every figure as base64 PNG, by file name. */
+export function renderFigures(request: FigureRequest): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const figure of request.curves) files[figure.file] = curves(figure);
+  files[request.summary.file] = summary(request.summary);
+  return files;
+}

@@ -1,0 +1,110 @@
+/**
+ * The page side of the study command: keeps one Trainer per (variant, seed) run open so Node can
+ * train it an epoch at a time, checkpoint it after each epoch and restore it on --resume; also
+ * renders the report's figures. Node calls these through BrowserSession.call().
+ */
+import { datasetFromUrl } from '../../src/data/dataset.ts';
+import { Gpu } from '../../src/gpu/gpu.ts';
+import { variant, type Variant, type VariantName } from '../../src/model/variants.ts';
+import type { TrainerOptionsInput } from '../../src/train/options.ts';
+import { DivergenceError, Trainer, uploadDataset, type EpochMetrics, type Progress, type ResidentDataset } from '../../src/train/trainer.ts';
+import { renderFigures } from './figures.ts';
+
+export interface OpenRun {
+  dataset: { name: string; url: string };
+  variant: VariantName;
+  variantOverrides: Partial<Omit<Variant, 'name'>>;
+  options: Omit<TrainerOptionsInput, 'variant'>;
+  /** A checkpoint from saveCheckpoint(), base64, to continue from. */
+  checkpoint?: string;
+}
+
+export interface OpenedRun {
+  id: number;
+  stepsPerEpoch: number;
+  /** Images in each split. */
+  sizes: { train: number; validation: number; test: number };
+  parameterCount: number;
+  /** Epochs already trained (those of the checkpoint). */
+  history: EpochMetrics[];
+}
+
+export type EpochOutcome =
+  | { metrics: EpochMetrics; checkpoint: string }
+  | { diverged: string };
+
+let gpu: Promise<Gpu> | null = null;
+const datasets = new Map<string, Promise<ResidentDataset>>();
+const runs = new Map<number, Trainer>();
+let nextId = 1;
+
+function engine(): Promise<Gpu> {
+  gpu ??= Gpu.create();
+  return gpu;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+function trainer(id: number): Trainer {
+  const t = runs.get(id);
+  if (!t) throw new Error(`no open run ${id}`);
+  return t;
+}
+
+async function adapter(): Promise<{ adapter: Gpu['adapter']; features: readonly string[]; userAgent: string }> {
+  const g = await engine();
+  return { adapter: g.adapter, features: g.features, userAgent: navigator.userAgent };
+}
+
+async function open(run: OpenRun): Promise<OpenedRun> {
+  const g = await engine();
+  if (!datasets.has(run.dataset.url)) datasets.set(run.dataset.url, datasetFromUrl(run.dataset.name, run.dataset.url).then((d) => uploadDataset(g, d)));
+  const t = new Trainer(g, await datasets.get(run.dataset.url)!, { ...run.options, variant: variant(run.variant, run.variantOverrides) });
+  try {
+    if (run.checkpoint) t.loadCheckpoint(fromBase64(run.checkpoint));
+  } catch (error) {
+    t.dispose();
+    throw error;
+  }
+  const bridge = globalThis as unknown as { reportProgress?: (p: Progress) => void };
+  t.on('progress', (p) => bridge.reportProgress?.(p));
+  const id = nextId++;
+  runs.set(id, t);
+  const { testLimit, validationSize } = t.options;
+  const test = testLimit > 0 ? Math.min(testLimit, t.data.test.count) : t.data.test.count;
+  return {
+    id, stepsPerEpoch: t.stepsPerEpoch, parameterCount: t.parameterCount, history: [...t.epochs],
+    sizes: { train: t.trainSize, validation: validationSize, test },
+  };
+}
+
+/** Train one more epoch; a loss that became NaN/Inf is an outcome to record, not a failure of the study. */
+async function trainEpoch(id: number): Promise<EpochOutcome> {
+  const t = trainer(id);
+  try {
+    await t.train({ epochs: t.epochs.length + 1 });
+  } catch (error) {
+    if (error instanceof DivergenceError) return { diverged: error.message };
+    throw error;
+  }
+  return { metrics: t.epochs.at(-1)!, checkpoint: toBase64(await t.saveCheckpoint()) };
+}
+
+async function weights(id: number, metadata: Record<string, string>): Promise<string> {
+  return toBase64(await trainer(id).exportWeights(metadata));
+}
+
+function close(id: number): void {
+  runs.get(id)?.dispose();
+  runs.delete(id);
+}
+
+(globalThis as unknown as { runner: unknown }).runner = { adapter, open, trainEpoch, weights, close, renderFigures };

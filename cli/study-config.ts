@@ -1,0 +1,74 @@
+/**
+ * The study's configuration: what the options mean for each variant's trainer, and the check that
+ * a --resume continues the same study it started.
+ */
+import type { DatasetName } from '../src/data/dataset.ts';
+import { variant, type Variant, type VariantName } from '../src/model/variants.ts';
+import { resolveOptions, type OptimizerKind, type TrainerOptionsInput } from '../src/train/options.ts';
+
+/** Everything that changes the numbers; results.json stores it and --resume must match it. */
+export interface StudyConfig {
+  dataset: DatasetName;
+  variants: VariantName[];
+  seeds: number[];
+  epochs: number;
+  batchSize: number;
+  evalBatchSize: number;
+  validationSize: number;
+  trainLimit: number;
+  testLimit: number;
+  optimizer: OptimizerKind;
+  lr: number;
+  momentum: number;
+  /** p of the dropout variant. */
+  dropout: number;
+  /** λ of the weight-decay variant. */
+  weightDecay: number;
+  /** The weight-decay variant decays AdamW-style instead of the study's coupled L2. */
+  decoupled: boolean;
+  /** Evaluate like the original (dropout on, batch statistics). */
+  quirks: boolean;
+}
+
+export const CONFIG_KEYS = [
+  'dataset', 'variants', 'seeds', 'epochs', 'batchSize', 'evalBatchSize', 'validationSize', 'trainLimit', 'testLimit',
+  'optimizer', 'lr', 'momentum', 'dropout', 'weightDecay', 'decoupled', 'quirks',
+] as const satisfies readonly (keyof StudyConfig)[];
+
+/** The regularizer each variant adds takes its strength from the study's options. */
+export function variantOverrides(config: StudyConfig, name: VariantName): Partial<Omit<Variant, 'name'>> {
+  if (name === 'dropout') return { dropout: config.dropout };
+  if (name === 'weight-decay') return { weightDecay: config.weightDecay, decoupledWeightDecay: config.decoupled };
+  return {};
+}
+
+export function trainerOptions(config: StudyConfig, seed: number): Omit<TrainerOptionsInput, 'variant'> {
+  return {
+    seed,
+    batchSize: config.batchSize,
+    evalBatchSize: config.evalBatchSize,
+    validationSize: config.validationSize,
+    trainLimit: config.trainLimit,
+    testLimit: config.testLimit,
+    quirks: config.quirks,
+    optimizer: { kind: config.optimizer, lr: config.lr, momentum: config.momentum },
+  };
+}
+
+/** Validate every run's trainer options before anything starts; throws the engine's named error. */
+export function validateConfig(config: StudyConfig): void {
+  for (const name of config.variants) {
+    for (const seed of config.seeds) resolveOptions({ ...trainerOptions(config, seed), variant: variant(name, variantOverrides(config, name)) });
+  }
+}
+
+/** The command-line option that sets a config key (commander camel-cases --batch-size to batchSize). */
+function optionName(key: keyof StudyConfig): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** The options given on this command line that contradict the stored study, as "--option X (results.json has Y)". */
+export function conflicts(stored: StudyConfig, given: Partial<StudyConfig>): string[] {
+  return CONFIG_KEYS.filter((k) => k in given && JSON.stringify(given[k]) !== JSON.stringify(stored[k]))
+    .map((k) => `${optionName(k)} ${JSON.stringify(given[k])} (results.json has ${JSON.stringify(stored[k])})`);
+}

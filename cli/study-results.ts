@@ -1,0 +1,80 @@
+/**
+ * results.json: the study's record and its resume state at once. It is rewritten (atomically)
+ * after every epoch, so an interrupted study loses at most the epoch in progress.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { VariantName } from '../src/model/variants.ts';
+import type { EpochMetrics } from '../src/train/trainer.ts';
+import type { AdapterReport } from './session.ts';
+import type { StudyConfig } from './study-config.ts';
+import type { VariantSummary } from './report/summary.ts';
+
+export const RESULTS_FORMAT = 'lenet-webgpu-study/1';
+
+export interface RunRecord {
+  variant: VariantName;
+  seed: number;
+  status: 'pending' | 'running' | 'complete' | 'diverged';
+  /** Every finished epoch's metrics, in order. */
+  epochs: EpochMetrics[];
+  parameterCount: number | null;
+  /** The final weights' file name, once complete. */
+  weights: string | null;
+  /** Why the run stopped, when it diverged. */
+  error: string | null;
+}
+
+export interface StudyResults {
+  format: typeof RESULTS_FORMAT;
+  status: 'running' | 'complete' | 'diverged';
+  config: StudyConfig;
+  /** Where the dataset was read from (--resume reads it there again unless given --data-dir). */
+  dataDir: string;
+  /** Images per split (after --train-limit/--test-limit and the validation split). */
+  sizes: { train: number; validation: number; test: number } | null;
+  adapter: AdapterReport | null;
+  versions: Record<string, string>;
+  /** The command lines that made these results (one more per --resume). */
+  commands: string[];
+  startedAt: string;
+  updatedAt: string;
+  /** Wall time of all invocations together, browser start-up and evaluation included. */
+  wallSeconds: number;
+  runs: RunRecord[];
+  /** Final-epoch metrics per variant over its completed seeds; written when the study ends. */
+  summary: Record<string, VariantSummary> | null;
+}
+
+export function newResults(config: StudyConfig, versions: Record<string, string>): StudyResults {
+  const now = new Date().toISOString();
+  return {
+    format: RESULTS_FORMAT, status: 'running', config, dataDir: '', sizes: null, adapter: null, versions, commands: [], startedAt: now, updatedAt: now,
+    wallSeconds: 0, summary: null,
+    runs: config.variants.flatMap((variant) => config.seeds.map((seed): RunRecord => ({
+      variant, seed, status: 'pending', epochs: [], parameterCount: null, weights: null, error: null,
+    }))),
+  };
+}
+
+export function readResults(file: string): StudyResults | null {
+  if (!existsSync(file)) return null;
+  const results = JSON.parse(readFileSync(file, 'utf8')) as StudyResults;
+  if (results.format !== RESULTS_FORMAT) throw new Error(`${file} is not a study's results (format ${String(results.format)}, expected ${RESULTS_FORMAT})`);
+  return results;
+}
+
+/** Write through a temporary file and a rename, so a kill mid-write never leaves half a file. */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
+  writeFileSync(`${file}.tmp`, data);
+  renameSync(`${file}.tmp`, file);
+}
+
+const CSV_COLUMNS = ['variant', 'seed', 'status', 'epoch', 'steps', 'trainLoss', 'trainAccuracy', 'validationLoss', 'validationAccuracy',
+  'testLoss', 'testAccuracy', 'trainSeconds', 'samplesPerSecond'] as const;
+
+/** One row per epoch of every run (variant names and statuses are plain words: no quoting needed). */
+export function toCsv(results: StudyResults): string {
+  const rows = results.runs.flatMap((run) => run.epochs.map((e) =>
+    CSV_COLUMNS.map((c) => (c === 'seed' ? run.seed : c === 'status' ? run.status : e[c]) ?? '').join(',')));
+  return `${[CSV_COLUMNS.join(','), ...rows].join('\n')}\n`;
+}

@@ -1,0 +1,158 @@
+/**
+ * npm run study -- [options]
+ * Runs the regularization study (LeNet-5 variants × seeds) in headless Chromium's WebGPU and writes
+ * to --out: results.json, results.csv, <variant>-seed<N>.safetensors, the figures (PNG) and
+ * REPORT.md. It checkpoints every run after every epoch; --resume continues an interrupted study
+ * and ends with the numbers an uninterrupted one gives.
+ * Exit codes: 0 done, 1 failure (bad option, browser, WebGPU), 2 bad configuration or missing
+ * dataset, 3 a variant diverged (the others still finished and are reported).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { DATASET_NAMES } from '../src/data/dataset.ts';
+import { VARIANT_NAMES } from '../src/model/variants.ts';
+import { OPTIMIZER_KINDS } from '../src/train/options.ts';
+import { integer, list, number, oneOf } from './args.ts';
+import { DEFAULT_BROWSER } from './chromium.ts';
+import { findDatasetDir } from './datasets.ts';
+import { BrowserSession, pageErrorMessage, type AdapterReport } from './session.ts';
+import { CONFIG_KEYS, conflicts, validateConfig, type StudyConfig } from './study-config.ts';
+import { writeOutputs } from './study-outputs.ts';
+import { StudyProgress } from './study-progress.ts';
+import { newResults, readResults, writeAtomic, type StudyResults } from './study-results.ts';
+import { trainRuns } from './study-runs.ts';
+
+interface Flags extends Omit<StudyConfig, 'validationSize'> {
+  validationSize?: number;
+  out: string;
+  dataDir?: string;
+  browser: string;
+  browserArg: string[];
+  resume: boolean;
+  stopAfter?: number;
+}
+
+const program = new Command('study')
+  .description('Run the LeNet-5 regularization study on the GPU (WebGPU in headless Chromium) and write its report')
+  .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('fashion-mnist'))
+  .option('--data-dir <dir>', 'folder with the four IDX .gz files (default: ./data/<dataset> or /usr/share/datasets/<dataset>)')
+  .addOption(new Option('--variants <list>', `comma-separated variants out of ${VARIANT_NAMES.join(', ')}`)
+    .argParser(list(oneOf(VARIANT_NAMES))).default([...VARIANT_NAMES], 'all four'))
+  .addOption(new Option('--seeds <list>', 'comma-separated seeds; several give mean ± std per variant')
+    .argParser(list(integer(0, 0xffffffff))).default([0], '0'))
+  .option('--epochs <n>', 'epochs per run (the original study: 50)', integer(1, 10_000), 50)
+  .option('--batch-size <n>', 'training batch size', integer(1, 4096), 64)
+  .option('--eval-batch-size <n>', 'evaluation batch size', integer(1, 4096), 500)
+  .option('--validation-size <n>', 'training images held out for validation (default 12,000, or a fifth of --train-limit)', integer(0))
+  .option('--train-limit <n>', 'use only the first N training images (0 = all)', integer(0), 0)
+  .option('--test-limit <n>', 'use only the first N test images (0 = all)', integer(0), 0)
+  .addOption(new Option('--optimizer <kind>', 'optimizer').choices(OPTIMIZER_KINDS).default('adam'))
+  .option('--lr <x>', 'learning rate', number(0, 10, { openMin: true }), 1e-3)
+  .option('--momentum <x>', 'SGD momentum', number(0, 1, { openMax: true }), 0.9)
+  .option('--dropout <p>', "the dropout variant's probability", number(0, 1, { openMax: true }), 0.5)
+  .option('--weight-decay <x>', "the weight-decay variant's L2 λ", number(0, 10), 1e-3)
+  .option('--decoupled', 'the weight-decay variant decays AdamW-style instead of coupled L2', false)
+  .option('--quirks', "evaluate like the original study (dropout on, batch statistics)", false)
+  .option('--out <dir>', 'output folder', 'out/study')
+  .option('--resume', 'continue the interrupted study in --out (its options are kept)', false)
+  .option('--browser <path>', 'Chromium or Chrome executable', DEFAULT_BROWSER)
+  .option('--browser-arg <flag...>', 'extra browser flags (e.g. --use-angle=vulkan)', [])
+  .addOption(new Option('--stop-after <epochs>', 'stop (as if interrupted) after training this many epochs; for testing --resume')
+    .argParser(integer(1)).hideHelp())
+  .showHelpAfterError();
+
+function fail(message: string, code: number): never {
+  console.error(`study: ${message}`);
+  process.exit(code);
+}
+
+/** The configuration this command line asks for, or, with --resume, the stored one it must agree with. */
+function configure(flags: Flags, stored: StudyResults | null, out: string): StudyResults {
+  const given: Partial<StudyConfig> = {};
+  for (const key of CONFIG_KEYS) if (program.getOptionValueSource(key) === 'cli') Object.assign(given, { [key]: flags[key] });
+  if (flags.resume) {
+    if (!stored) throw new Error(`--resume: ${out} holds no results.json to continue`);
+    const differ = conflicts(stored.config, given);
+    if (differ.length) throw new Error(`--resume: ${differ.join(', ')}; resume with the study's own options or choose another --out`);
+    return stored;
+  }
+  if (stored) throw new Error(`${out} already holds a study (results.json, ${stored.status}); continue it with --resume or choose another --out`);
+  const { validationSize, trainLimit } = flags;
+  const config = Object.fromEntries(CONFIG_KEYS.map((k) => [k, flags[k as keyof Flags]])) as unknown as StudyConfig;
+  config.validationSize = validationSize ?? (trainLimit > 0 ? Math.floor(trainLimit / 5) : 12_000);
+  return newResults(config, versions());
+}
+
+function versions(): Record<string, string> {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  const v: Record<string, string> = { [pkg.name]: pkg.version, node: process.version };
+  try {
+    v.commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    // Not a git checkout (e.g. an npm install): the package version says enough.
+  }
+  return v;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const flags = program.parse(process.argv).opts<Flags>();
+  const out = flags.out;
+  const resultsFile = join(out, 'results.json');
+  let results: StudyResults;
+  let dataDir: string;
+  try {
+    results = configure(flags, readResults(resultsFile), out);
+    validateConfig(results.config);
+    dataDir = findDatasetDir(results.config.dataset, flags.dataDir ?? (results.dataDir || undefined));
+    results.dataDir = dataDir;
+  } catch (error) {
+    fail((error as Error).message, 2);
+  }
+  const wallBefore = results.wallSeconds;
+  results.commands.push(process.argv.slice(2).join(' '));
+  const save = () => {
+    results.updatedAt = new Date().toISOString();
+    results.wallSeconds = wallBefore + (Date.now() - started) / 1000;
+    writeAtomic(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  };
+
+  const progress = new StudyProgress();
+  let session: BrowserSession | null = null;
+  try {
+    session = await BrowserSession.open({
+      dataDir, datasetName: results.config.dataset, entry: 'cli/page/study.ts', browser: flags.browser, browserArgs: flags.browserArg,
+      onProgress: (p) => progress.report(p),
+    });
+    const adapter = await session.call<AdapterReport>('adapter');
+    if (results.adapter && JSON.stringify(results.adapter.adapter) !== JSON.stringify(adapter.adapter)) {
+      console.warn(`study: warning: resuming on another adapter (${JSON.stringify(adapter.adapter)}); numbers may differ from an uninterrupted run`);
+    }
+    results.adapter = adapter;
+    const trained = await trainRuns(session, results, { out, save, progress, stopAfter: flags.stopAfter });
+    progress.stop();
+    if (trained === 'stopped') {
+      console.log(`study: stopped after ${flags.stopAfter} epochs (--stop-after); continue with --resume --out ${out}`);
+      return;
+    }
+    const figures = await writeOutputs(session, results, out, save);
+    const diverged = results.runs.filter((r) => r.status === 'diverged');
+    if (diverged.length) {
+      console.error(`study: ${diverged.map((r) => `${r.variant} (seed ${r.seed})`).join(', ')} diverged; the other variants finished — see ${join(out, 'REPORT.md')}`);
+      process.exitCode = 3;
+      return;
+    }
+    console.log(`study: done in ${results.wallSeconds.toFixed(0)} s; wrote ${join(out, 'REPORT.md')}, results.json, results.csv, the weights and ${figures} figures`);
+  } catch (error) {
+    // results.json already holds every finished epoch; --resume continues from there.
+    progress.stop();
+    console.error(`study: ${pageErrorMessage(error)}`);
+    process.exitCode = 1;
+  } finally {
+    await session?.close();
+  }
+}
+
+await main();
