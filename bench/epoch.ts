@@ -1,0 +1,42 @@
+/**
+ * npm run bench:epoch [-- --out FILE]: each of the four variants trains one full epoch of
+ * Fashion-MNIST (the study's settings) in headless Chromium; prints and writes JSON with samples/s
+ * and the epoch's accuracies, naming the adapter.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { VARIANT_NAMES } from '../src/model/variants.ts';
+import { DEFAULT_BROWSER } from '../cli/chromium.ts';
+import { findDatasetDir } from '../cli/datasets.ts';
+import { BrowserSession } from '../cli/session.ts';
+
+const flags = new Command('bench:epoch')
+  .option('--out <file>', 'JSON output', 'bench/results/epoch.json')
+  .option('--browser <path>', 'Chromium or Chrome executable', DEFAULT_BROWSER)
+  .option('--seed <n>', 'seed', (v) => Number(v), 0)
+  .parse(process.argv).opts<{ out: string; browser: string; seed: number }>();
+
+const started = Date.now();
+const session = await BrowserSession.open({ dataDir: findDatasetDir('fashion-mnist'), datasetName: 'fashion-mnist', browser: flags.browser });
+try {
+  const adapter = await session.adapter();
+  const variants = [];
+  for (const variant of VARIANT_NAMES) {
+    const r = await session.train({
+      dataset: { name: 'fashion-mnist', url: session.datasetUrl }, variant, variantOverrides: {},
+      options: { seed: flags.seed }, budget: { epochs: 1 },
+    });
+    const epoch = r.epochs[0]!;
+    const entry = {
+      variant, samplesPerSecond: epoch.samplesPerSecond, trainSeconds: epoch.trainSeconds,
+      trainAccuracy: epoch.trainAccuracy, validationAccuracy: epoch.validationAccuracy, testAccuracy: epoch.testAccuracy,
+    };
+    console.error(JSON.stringify(entry));
+    variants.push(entry);
+  }
+  const result = { adapter: adapter.adapter, browser: adapter.userAgent, seed: flags.seed, wallSeconds: (Date.now() - started) / 1000, variants };
+  writeFileSync(flags.out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  await session.close();
+}
