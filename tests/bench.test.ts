@@ -1,0 +1,76 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Report } from '../bench/report.ts';
+import { IDX_FILES } from '../src/data/dataset.ts';
+import { VARIANT_NAMES } from '../src/model/variants.ts';
+import { syntheticDataset } from './support/synthetic.ts';
+
+const test = suite('bench --quick');
+
+const isSummary = (s: unknown) => {
+  const v = s as { min: number; median: number; max: number };
+  return typeof v === 'object' && v !== null && [v.min, v.median, v.max].every(Number.isFinite) && v.min <= v.median && v.median <= v.max;
+};
+
+test('writes a report of the right shape: both engines, every variant, ceiling, memory, profile, epoch', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lenet-bench-'));
+  const data = syntheticDataset(2048, 200, 5);
+  for (const [key, file] of Object.entries(IDX_FILES)) writeFileSync(join(dir, file), Buffer.from(data.base64[key as keyof typeof IDX_FILES], 'base64'));
+  const out = join(dir, 'bench.json');
+  const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', 'bench/run.ts', '--quick', '--data-dir', dir, '--out', out], { timeout: 400_000 });
+  assert.match(stdout, /ours\/TF\.js/);
+  const r = JSON.parse(readFileSync(out, 'utf8')) as Report;
+
+  assert.is(r.quick, true);
+  assert.is(r.tfjs.backend, 'webgpu');
+  assert.ok(r.device.architecture.length > 0 && r.versions.tfjs.startsWith('4.'));
+  assert.is(r.flops.perTrainingSample, 2_263_920);
+  const batches = r.settings.batches;
+  for (const engine of ['ours', 'tfjs'] as const) {
+    for (const variant of VARIANT_NAMES) {
+      for (const batch of batches) {
+        const entry = r.throughput.find((t) => t.engine === engine && t.variant === variant && t.batch === batch);
+        assert.ok(entry && isSummary(entry.samplesPerSec) && entry.samplesPerSec.min > 0, `${engine} ${variant} ${batch}`);
+      }
+      assert.ok(r.inference.some((i) => i.engine === engine && i.variant === variant && isSummary(i.samplesPerSec)));
+    }
+  }
+  assert.is(r.throughput.length, 2 * VARIANT_NAMES.length * batches.length);
+  assert.is(r.ratios.length, VARIANT_NAMES.length * batches.length);
+  assert.ok(r.ratios.every((x) => isSummary(x.oursOverTfjs)));
+  // Our steps are recorded several to a command buffer, with one metrics readback per submit.
+  const ours = r.throughput.filter((t) => t.engine === 'ours');
+  assert.ok(ours.every((t) => t.submitsPerStep < 1 && t.readbacksPerStep <= t.submitsPerStep));
+
+  assert.ok(isSummary(r.ceiling.matmul.median) && r.ceiling.configs.length === r.settings.matmul.configs.length);
+  assert.is(r.ceiling.ours.length, ours.length);
+  assert.ok(r.ceiling.ours.every((c) => isSummary(c.gflops) && isSummary(c.fractionOfMatmul)));
+
+  assert.is(r.memory.length, VARIANT_NAMES.length * batches.length);
+  for (const m of r.memory) {
+    assert.is(m.buffers.reduce((s, b) => s + b.bytes, 0), m.totalBytes);
+    assert.ok(m.buffers.some((b) => b.label === 'params'), `${m.variant}: no params buffer`);
+  }
+  const bn = r.memory.find((m) => m.variant === 'batchnorm')!;
+  assert.ok(bn.totalBytes > r.memory.find((m) => m.variant === 'baseline' && m.batch === bn.batch)!.totalBytes);
+
+  assert.is(r.profile.length, VARIANT_NAMES.length * batches.length);
+  for (const p of r.profile) {
+    assert.ok(p.kernels.length > 10 && p.kernels.every((k) => isSummary(k.ms) && k.kernel.includes(':')));
+    assert.ok(Math.abs(p.kernels.reduce((s, k) => s + k.share, 0) - 1) < 1e-9);
+    assert.ok(p.kernels.some((k) => k.kernel.endsWith(':adam_step')));
+  }
+
+  const e = r.epoch;
+  assert.is(e.epochs, r.settings.repetitions);
+  assert.is(e.submitsPerEpoch.max, Math.ceil(e.steps / e.stepsPerSubmit));
+  assert.is(e.readbacksPerEpoch.max, e.submitsPerEpoch.max);
+  assert.ok(isSummary(e.trainSeconds) && isSummary(e.samplesPerSec));
+});
+
+test.run();
