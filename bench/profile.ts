@@ -66,7 +66,7 @@ export async function profileStep(gpu: Gpu, data: ResidentDataset, name: Variant
   // A binding of exactly one slot's range is that parameter; the whole arena keeps the arena's name.
   const names = (b: GPUBufferBinding) => slots.get(`${b.buffer.label}@${b.offset ?? 0}+${b.size}`) ?? b.buffer.label;
   const { result: dispatches, tensors } = recordBindings(device, names, () => {
-    const planner = new StepPlanner(gpu, model, new Workspace(gpu, batch), step, DEFAULT_OPTIONS.normalization);
+    const planner = new StepPlanner(gpu, model, new Workspace(gpu, batch), new Workspace(gpu, batch), step, DEFAULT_OPTIONS.normalization);
     const adam = new Adam(gpu, { count: model.params.elements, weightDecay: variant(name).weightDecay });
     return [
       ...planner.train(source, batch, metrics),

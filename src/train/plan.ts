@@ -50,7 +50,10 @@ export class StepPlanner {
   constructor(
     private readonly gpu: Gpu,
     private readonly model: ModelState,
+    /** Activations: sized for the larger of the training and evaluation batches. */
     private readonly ws: Workspace,
+    /** Gradients: only training steps use them, so they are sized for the training batch. */
+    private readonly gradients: Workspace,
     private readonly step: GPUBuffer,
     private readonly normalization: Normalization,
   ) {}
@@ -68,7 +71,7 @@ export class StepPlanner {
   train(source: DataSource, batch: number, metrics: Tensor): Dispatch[] {
     const f = this.forward(source, batch, 'train');
     const loss = this.op(`loss@${batch}`, () => new SoftmaxCrossEntropy(this.gpu, { batch, classes: CLASSES }));
-    const dLogits = this.ws.get('logits.grad', batch, [CLASSES]);
+    const dLogits = this.gradients.get('logits.grad', batch, [CLASSES]);
     const tracker = this.op('divergence', () => new DivergenceTracker(this.gpu));
     return [
       ...f.dispatches,
@@ -155,10 +158,10 @@ export class StepPlanner {
   }
 
   private backward(b: number, f: Forward, dLogits: Tensor): Dispatch[] {
-    const { ws, model } = this;
+    const { model } = this;
     const variant = model.variant;
     const d: Dispatch[] = [];
-    const grad = (name: string, like: Tensor) => ws.get(`${name}.grad`, b, like.shape.slice(1));
+    const grad = (name: string, like: Tensor) => this.gradients.get(`${name}.grad`, b, like.shape.slice(1));
     const saved = (name: string) => f.saved.get(name)!;
 
     // Conv and linear layers share a backward interface: weight and bias gradients, then dx if needed.
@@ -200,7 +203,7 @@ export class StepPlanner {
     const dh3 = linearBackward(0, tanhBackward('tanh4', da4));
     let dp2 = convBackward(conv3, normBackward(conv3, dh3.reshape(saved('conv3.out').shape)), true)!;
     if (variant.dropout > 0) {
-      const dx = ws.get('act2.grad', b, dp2.shape.slice(1));
+      const dx = this.gradients.get('act2.grad', b, dp2.shape.slice(1));
       d.push(...this.dropout(dx, b).backward(dp2, dx, this.step));
       dp2 = dx;
     }

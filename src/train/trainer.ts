@@ -169,7 +169,7 @@ export class Trainer {
     this.schedule = gpu.buffer('schedule', this.scheduleCapacity * STEP_BYTES, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     this.trainMetrics = gpu.tensor('metrics.train', [METRICS.length]);
     this.evalMetrics = gpu.tensor('metrics.eval', [METRICS.length]);
-    this.planner = new StepPlanner(gpu, this.model, this.workspace, this.stepUniform, o.normalization);
+    this.planner = new StepPlanner(gpu, this.model, this.workspace, new Workspace(gpu, o.batchSize), this.stepUniform, o.normalization);
 
     const order = (name: string, indices: Uint32Array | number) =>
       gpu.tensor(`order.${name}`, [typeof indices === 'number' ? indices : Math.max(1, indices.length)], 'u32',
