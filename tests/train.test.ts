@@ -172,6 +172,28 @@ test('the epoch covers every training image once, the last batch partial unless 
   assert.is(dropped.progress.at(-1)!.samples, 16);
 });
 
+test('predict() on raw pixels agrees with predictTest(), and rejects a partial image', async () => {
+  const report = await trainOnGpu({ dataset: { base64: data.base64 }, variant: 'batchnorm', options: tinyOptions, budget: { steps: 3 }, predictCount: 8 });
+  assert.not.ok(report.error, report.error?.message);
+  assert.is(report.predictions!.test.length, 8);
+  assert.ok(report.predictions!.test.every((c) => Number.isInteger(c) && c >= 0 && c < 10));
+  assert.equal(report.predictions!.direct, report.predictions!.test);
+});
+
+test("the original study's evaluation quirks are an explicit option that changes only evaluation", async () => {
+  const run = (variantName: 'dropout' | 'batchnorm', quirks: boolean) => trainOnGpu({
+    dataset: { base64: data.base64 }, variant: variantName, options: { ...tinyOptions, quirks }, budget: { steps: 3 },
+    evaluate: ['test'], snapshots: true,
+  });
+  for (const name of ['dropout', 'batchnorm'] as const) {
+    const [correct, quirky] = [await run(name, false), await run(name, true)];
+    assert.not.ok(correct.error ?? quirky.error, (correct.error ?? quirky.error)?.message);
+    // Training is the same run; only the evaluation differs (dropout on / batch statistics).
+    expectIdentical(quirky.snapshots[3]!['conv2.weight']!, correct.snapshots[3]!['conv2.weight']!, `${name} weights with and without quirks`);
+    assert.is.not(quirky.evaluations.test!.loss, correct.evaluations.test!.loss, `${name}: quirks must change the test loss`);
+  }
+});
+
 test('a diverging loss stops the variant with an error naming the epoch and step', async () => {
   // Inputs scaled to ~1e38 overflow conv1 to ±Inf; their sums give NaN in the first step.
   const report = await trainOnGpu({

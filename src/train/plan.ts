@@ -103,7 +103,8 @@ export class StepPlanner {
 
     const x = ws.get('x', b, [1, INPUT_SIZE, INPUT_SIZE]);
     const labels = ws.get('labels', b, [], 'u32');
-    const gather = this.op(`gather:${source.name}@${b}`, () =>
+    // The gather op's uniform holds the source's image count, so the key names both.
+    const gather = this.op(`gather:${source.name}:${source.images}@${b}`, () =>
       new BatchGather(gpu, { batch: b, pixels: INPUT_SIZE * INPUT_SIZE, images: source.images, ...this.normalization }));
     d.push(...gather.gather(source.pixels, source.labels, source.order, this.step, x, labels));
     saved.set('x', x);

@@ -11,7 +11,7 @@ import { checkImages, uploadImages, type ResidentImages } from '../data/resident
 import { encodeDispatches, type Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
-import { parameterCount } from '../model/lenet.ts';
+import { INPUT_SIZE, parameterCount } from '../model/lenet.ts';
 import { Adam, METRICS, Sgd } from '../ops/index.ts';
 import { packStep, STEP_BYTES, type StepValues } from '../ops/step.ts';
 import { pcgHash, SeededRandom } from '../random.ts';
@@ -459,6 +459,33 @@ export class Trainer {
   /** Predicted classes of the first `count` test images (eval mode), e.g. for a confusion matrix. */
   async predictTest(count = this.testCount): Promise<Uint32Array> {
     this.assertUsable();
+    if (!Number.isInteger(count) || count < 1 || count > this.testCount) {
+      throw new RangeError(`predictTest: count must be an integer in [1, ${this.testCount}], got ${count}`);
+    }
+    return this.predictSource(this.sources.test, count);
+  }
+
+  /**
+   * Predicted classes (eval mode) of any 28×28 images: `images` holds count·784 pixels, 0–255,
+   * row-major, as in IDX files. They are normalised like the training data.
+   */
+  async predict(images: Uint8Array): Promise<Uint32Array> {
+    this.assertUsable();
+    const perImage = INPUT_SIZE * INPUT_SIZE;
+    if (!(images instanceof Uint8Array) || images.length === 0 || images.length % perImage !== 0) {
+      throw new RangeError(`predict: expected a Uint8Array of count·${perImage} pixels (28×28 images), got ${images?.length ?? 'none'} values`);
+    }
+    const count = images.length / perImage;
+    const uploaded = uploadImages(this.gpu, 'predict', { count, rows: INPUT_SIZE, cols: INPUT_SIZE, images, labels: new Uint8Array(count) });
+    const order = this.gpu.tensor('predict.order', [count], 'u32', Uint32Array.from({ length: count }, (_, i) => i));
+    try {
+      return await this.predictSource({ name: `predict×${count}`, pixels: uploaded.pixels, labels: uploaded.labels, order, images: count }, count);
+    } finally {
+      for (const t of [uploaded.pixels, uploaded.labels, order]) this.gpu.release(t);
+    }
+  }
+
+  private async predictSource(source: DataSource, count: number): Promise<Uint32Array> {
     const result = this.gpu.tensor('predictions', [count], 'u32');
     try {
       const batchSize = this.options.evalBatchSize;
@@ -468,7 +495,7 @@ export class Trainer {
         const out = this.own(() => this.workspace.get('predictions', batch, [], 'u32'));
         steps.push({
           values: { step: 0, seed: 0, lr: 0, batch_start: start },
-          dispatches: this.own(() => this.planner.predict(this.sources.test, batch, out).dispatches),
+          dispatches: this.own(() => this.planner.predict(source, batch, out).dispatches),
           copy: { from: out, to: result, toOffset: start * 4 },
         });
       }

@@ -23,6 +23,8 @@ export interface TrainRequest {
   checkpointAfter?: number;
   evaluate?: ('validation' | 'test')[];
   exportWeights?: boolean;
+  /** Predict the first N test images both ways: predictTest(N), and predict() on their pixels. */
+  predictCount?: number;
 }
 
 export interface TrainReport {
@@ -36,6 +38,7 @@ export interface TrainReport {
   /** Gradients of each step (with snapshots). */
   gradients: Record<string, number[]>[];
   weightsBase64?: string;
+  predictions?: { test: number[]; direct: number[] };
   error?: { name: string; message: string };
   seconds: number;
 }
@@ -102,6 +105,13 @@ async function train(request: TrainRequest): Promise<TrainReport> {
     }
     for (const split of request.evaluate ?? []) report.evaluations[split] = await trainer.evaluate(split);
     if (request.exportWeights) report.weightsBase64 = encode(await trainer.exportWeights());
+    if (request.predictCount) {
+      const n = request.predictCount;
+      report.predictions = {
+        test: Array.from(await trainer.predictTest(n)),
+        direct: Array.from(await trainer.predict(data.dataset.test.images.subarray(0, n * 784))),
+      };
+    }
   } catch (error) {
     report.error = { name: (error as Error).name, message: (error as Error).message };
   } finally {
