@@ -36,6 +36,8 @@ test('a run in a Web Worker ends with the main thread\'s weights, bit for bit (s
   assert.ok(worker.weightsBase64 === main.weightsBase64, 'the exported weights differ');
   assert.equal(worker.evaluation, main.evaluation);
   assert.equal(worker.predictions, main.predictions);
+  assert.equal(worker.directPredictions, main.directPredictions);
+  assert.equal(main.directPredictions, main.predictions.slice(0, 5));
 });
 
 test('the worker posts the same progress and epoch events as the main thread', async () => {

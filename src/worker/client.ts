@@ -87,6 +87,11 @@ export class TrainingWorker {
     return this.call((r) => r.predictTest(count));
   }
 
+  /** Predicted classes of any 28×28 images (count·784 pixels, 0–255), as Trainer.predict. */
+  predict(images: Uint8Array): Promise<Uint32Array> {
+    return this.call((r) => r.predict(images));
+  }
+
   /** The weights as .safetensors bytes (PyTorch names and layouts). */
   exportWeights(metadata?: Record<string, string>): Promise<Uint8Array> {
     return this.call((r) => r.exportWeights(metadata));

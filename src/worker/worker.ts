@@ -52,6 +52,11 @@ export class WorkerTrainer {
     return transfer(classes, [classes.buffer]);
   }
 
+  async predict(images: Uint8Array): Promise<Uint32Array> {
+    const classes = await this.trainer.predict(images);
+    return transfer(classes, [classes.buffer]);
+  }
+
   async exportWeights(metadata?: Record<string, string>): Promise<Uint8Array> {
     const bytes = await this.trainer.exportWeights(metadata);
     return transfer(bytes, [bytes.buffer]);

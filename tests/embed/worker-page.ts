@@ -20,6 +20,7 @@ export interface RunReport {
   epochs: EpochMetrics[];
   evaluation: Evaluation;
   predictions: number[];
+  directPredictions: number[];
   weightsBase64: string;
 }
 
@@ -45,6 +46,7 @@ async function onMainThread(dataset: Dataset, options: TrainerOptionsInput, step
   await trainer.train({ steps });
   const report = {
     progress, epochs, evaluation: await trainer.evaluate('test'), predictions: [...await trainer.predictTest()],
+    directPredictions: [...await trainer.predict(dataset.test.images.slice(0, 5 * 784))],
     weightsBase64: encode(await trainer.exportWeights()),
   };
   trainer.dispose();
@@ -67,6 +69,7 @@ async function inWorker(dataset: Dataset, options: TrainerOptionsInput, steps: n
   await trainer.train({ steps: steps - first.steps });
   const report = {
     progress, epochs, evaluation: await trainer.evaluate('test'), predictions: [...await trainer.predictTest()],
+    directPredictions: [...await trainer.predict(dataset.test.images.slice(0, 5 * 784))],
     weightsBase64: encode(await trainer.exportWeights()),
     firstTrainSteps: first.steps, firstTrainStopped: first.stopped, adapter: trainer.adapter.architecture,
   };
