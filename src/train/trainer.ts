@@ -127,6 +127,10 @@ export class Trainer {
   private readonly workspace: Workspace;
   /** Every buffer this trainer allocated, freed by dispose(). */
   private readonly owned = new Set<GPUBuffer>();
+  /** Metrics staging buffers not currently mapped or in flight. */
+  private readonly stagingRing: GPUBuffer[] = [];
+  /** Recorded dispatches by plan (see trainPlan/evalPlan). */
+  private readonly plans = new Map<string, Dispatch[]>();
   private readonly stepUniform: GPUBuffer;
   private readonly schedule: GPUBuffer;
   private readonly scheduleCapacity: number;
@@ -195,18 +199,40 @@ export class Trainer {
     return result;
   }
 
+  /**
+   * The recorded dispatches of a training step or an evaluation batch, built once per batch size
+   * (and source): a step at run time reuses them, with no bind group created on the hot path.
+   */
+  private trainPlan(batch: number): Dispatch[] {
+    return this.planned(`train@${batch}`, () => [...this.planner.train(this.sources.train, batch, this.trainMetrics), ...this.optimizerStep]);
+  }
+
+  private evalPlan(source: DataSource, batch: number): Dispatch[] {
+    const mode = this.options.quirks ? 'quirks' : 'eval';
+    return this.planned(`${source.name}@${batch}`, () => this.planner.evaluate(source, batch, this.evalMetrics, mode));
+  }
+
+  private planned(key: string, build: () => Dispatch[]): Dispatch[] {
+    let dispatches = this.plans.get(key);
+    if (!dispatches) {
+      dispatches = this.own(build);
+      this.plans.set(key, dispatches);
+    }
+    return dispatches;
+  }
+
   /** Build every plan the trainer will use, so nothing is compiled or allocated mid-training. */
   private planAll(): void {
     const o = this.options;
     const batches = new Set([Math.min(o.batchSize, this.trainIndices.length)]);
     const remainder = this.trainIndices.length % o.batchSize;
     if (remainder && !o.dropLast) batches.add(remainder);
-    for (const b of batches) this.planner.train(this.sources.train, b, this.trainMetrics);
+    for (const b of batches) this.trainPlan(b);
     const evalSize = o.quirks ? o.batchSize : o.evalBatchSize;
     for (const [source, count] of [[this.sources.validation, this.validationIndices.length], [this.sources.test, this.testCount]] as const) {
       if (!source) continue;
       for (const b of new Set([Math.min(evalSize, count), count % evalSize || evalSize])) {
-        this.planner.evaluate(source, b, this.evalMetrics, o.quirks ? 'quirks' : 'eval');
+        this.evalPlan(source, b);
       }
     }
   }
@@ -320,7 +346,7 @@ export class Trainer {
         const batch = Math.min(o.batchSize, this.trainIndices.length - batchStart);
         steps.push({
           values: { step: this.position.globalStep + i + 1, seed: o.seed, lr: o.optimizer.lr, batch_start: batchStart },
-          dispatches: [...this.planner.train(this.sources.train, batch, this.trainMetrics), ...this.optimizerStep],
+          dispatches: this.trainPlan(batch),
         });
       }
       const readback = this.submit(steps, this.trainMetrics);
@@ -379,15 +405,17 @@ export class Trainer {
       pass.end();
       if (s.copy) encoder.copyBufferToBuffer(s.copy.from.buffer, s.copy.from.byteOffset, s.copy.to.buffer, s.copy.to.byteOffset + s.copy.toOffset, s.copy.from.bytes);
     });
-    const staging = device.createBuffer({ label: 'metrics.readback', size: METRICS.length * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    // A small ring of staging buffers, reused once read: no allocation per submit.
+    const staging = this.stagingRing.pop()
+      ?? this.own(() => this.gpu.buffer('metrics.readback', METRICS.length * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST));
     encoder.copyBufferToBuffer(metrics.buffer, metrics.byteOffset, staging, 0, METRICS.length * 4);
     device.queue.submit([encoder.finish()]);
     return staging.mapAsync(GPUMapMode.READ).then(() => {
       const values = new Float32Array(staging.getMappedRange().slice(0));
-      staging.destroy();
+      staging.unmap();
+      this.stagingRing.push(staging);
       return values;
     }, (error) => {
-      staging.destroy();
       this.assertUsable();
       return this.gpu.explainFailure(error);
     });
@@ -428,7 +456,6 @@ export class Trainer {
 
   private async evaluateSource(source: DataSource, count: number): Promise<Evaluation> {
     const o = this.options;
-    const mode = o.quirks ? 'quirks' : 'eval';
     // The original evaluated shuffled batches of the training batch size with batch statistics.
     const batchSize = o.quirks ? o.batchSize : o.evalBatchSize;
     if (o.quirks) {
@@ -445,7 +472,7 @@ export class Trainer {
         const batch = Math.min(batchSize, count - i * batchSize);
         // Dropout in quirks mode draws from a counter range training never uses.
         const values = { step: 0x80000000 + i, seed: o.seed + this.position.epoch, lr: 0, batch_start: i * batchSize };
-        steps.push({ values, dispatches: this.planner.evaluate(source, batch, this.evalMetrics, mode) });
+        steps.push({ values, dispatches: this.evalPlan(source, batch) });
       }
       last = this.submit(steps, this.evalMetrics);
     }
