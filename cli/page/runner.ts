@@ -2,11 +2,10 @@
  * The page side of the command-line tools: trains one variant in the browser's WebGPU and hands
  * progress and results back to Node (through functions Node exposes on window).
  */
-import { datasetFromUrl, type Dataset } from '../../src/data/dataset.ts';
-import { Gpu } from '../../src/gpu/gpu.ts';
 import { variant, type Variant, type VariantName } from '../../src/model/variants.ts';
 import type { TrainerOptionsInput } from '../../src/train/options.ts';
-import { Trainer, uploadDataset, type EpochMetrics, type Evaluation, type Progress, type ResidentDataset } from '../../src/train/trainer.ts';
+import { Trainer, type EpochMetrics, type Evaluation, type Progress } from '../../src/train/trainer.ts';
+import { adapter, engine, residentDataset, toBase64 } from './engine.ts';
 
 export interface RunConfig {
   dataset: { name: string; url: string };
@@ -35,31 +34,10 @@ interface Bridge {
   reportEpoch?: (m: EpochMetrics) => void;
 }
 
-let gpu: Promise<Gpu> | null = null;
-const datasets = new Map<string, Promise<ResidentDataset>>();
-
-function engine(): Promise<Gpu> {
-  gpu ??= Gpu.create();
-  return gpu;
-}
-
-function base64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-async function adapter(): Promise<{ adapter: Gpu['adapter']; features: readonly string[]; userAgent: string }> {
-  const g = await engine();
-  return { adapter: g.adapter, features: g.features, userAgent: navigator.userAgent };
-}
 
 async function train(config: RunConfig): Promise<RunResult> {
   const g = await engine();
-  if (!datasets.has(config.dataset.url)) {
-    datasets.set(config.dataset.url, datasetFromUrl(config.dataset.name, config.dataset.url).then((d: Dataset) => uploadDataset(g, d)));
-  }
-  const data = await datasets.get(config.dataset.url)!;
+  const data = await residentDataset(config.dataset.name, config.dataset.url);
   const bridge = globalThis as unknown as Bridge;
   const trainer = new Trainer(g, data, { ...config.options, variant: variant(config.variant, config.variantOverrides) });
   try {
@@ -88,7 +66,7 @@ async function train(config: RunConfig): Promise<RunResult> {
       final,
       trainSeconds,
       samplesPerSecond: (result.steps * trainer.options.batchSize) / trainSeconds,
-      weightsBase64: base64(await trainer.exportWeights()),
+      weightsBase64: toBase64(await trainer.exportWeights()),
     };
   } finally {
     trainer.dispose();

@@ -3,12 +3,11 @@
  * train it an epoch at a time, checkpoint it after each epoch and restore it on --resume; also
  * renders the report's figures. Node calls these through BrowserSession.call().
  */
-import { datasetFromUrl } from '../../src/data/dataset.ts';
-import { Gpu } from '../../src/gpu/gpu.ts';
 import { variant, type Variant, type VariantName } from '../../src/model/variants.ts';
 import type { TrainerOptionsInput } from '../../src/train/options.ts';
-import { DivergenceError, Trainer, uploadDataset, type EpochMetrics, type Progress, type ResidentDataset } from '../../src/train/trainer.ts';
+import { DivergenceError, Trainer, type EpochMetrics, type Progress } from '../../src/train/trainer.ts';
 import { renderFigures } from './figures.ts';
+import { adapter, engine, fromBase64, residentDataset, toBase64 } from './engine.ts';
 
 export interface OpenRun {
   dataset: { name: string; url: string };
@@ -33,25 +32,8 @@ export type EpochOutcome =
   | { metrics: EpochMetrics; checkpoint: string }
   | { diverged: string };
 
-let gpu: Promise<Gpu> | null = null;
-const datasets = new Map<string, Promise<ResidentDataset>>();
 const runs = new Map<number, Trainer>();
 let nextId = 1;
-
-function engine(): Promise<Gpu> {
-  gpu ??= Gpu.create();
-  return gpu;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
 
 function trainer(id: number): Trainer {
   const t = runs.get(id);
@@ -59,15 +41,9 @@ function trainer(id: number): Trainer {
   return t;
 }
 
-async function adapter(): Promise<{ adapter: Gpu['adapter']; features: readonly string[]; userAgent: string }> {
-  const g = await engine();
-  return { adapter: g.adapter, features: g.features, userAgent: navigator.userAgent };
-}
-
 async function open(run: OpenRun): Promise<OpenedRun> {
   const g = await engine();
-  if (!datasets.has(run.dataset.url)) datasets.set(run.dataset.url, datasetFromUrl(run.dataset.name, run.dataset.url).then((d) => uploadDataset(g, d)));
-  const t = new Trainer(g, await datasets.get(run.dataset.url)!, { ...run.options, variant: variant(run.variant, run.variantOverrides) });
+  const t = new Trainer(g, await residentDataset(run.dataset.name, run.dataset.url), { ...run.options, variant: variant(run.variant, run.variantOverrides) });
   try {
     if (run.checkpoint) t.loadCheckpoint(fromBase64(run.checkpoint));
   } catch (error) {
