@@ -17,7 +17,7 @@ const TOL = { atol: 1e-6, rtol: 1e-5 };
 const CASES = [[4, 6, 28, 28, 2], [4, 16, 10, 10, 2], [1, 1, 5, 5, 2], [3, 5, 7, 9, 3], [2, 3, 6, 4, 2]];
 
 for (const [batch, channels, height, width, k] of CASES as [number, number, number, number, number][]) {
-  test(`[${batch},${channels},${height},${width}] k${k}: equals unfused tanh → avgpool bit for bit, and the reference`, async () => {
+  test(`[${batch},${channels},${height},${width}] k${k}: equals unfused tanh → avgpool bit for bit (tanh kept in place), and the reference`, async () => {
     const rng = new SeededRandom(SEED + batch * 31 + height);
     const inShape = [batch, channels, height, width];
     const outShape = [batch, channels, Math.floor(height / k), Math.floor(width / k)];
@@ -28,7 +28,7 @@ for (const [batch, channels, height, width, k] of CASES as [number, number, numb
     const pool = { batch, channels, height, width, kernelSize: k, stride: k };
     const result = await runOnGpu({
       tensors: {
-        z: { shape: inShape, data: z }, dy: { shape: outShape, data: dy },
+        z: { shape: inShape, data: z }, z2: { shape: inShape, data: z }, dy: { shape: outShape, data: dy },
         y: { shape: outShape }, dz: { shape: inShape, data: new Array(n).fill(123) },
         a: { shape: inShape }, y2: { shape: outShape }, da: { shape: inShape }, dz2: { shape: inShape },
       },
@@ -36,17 +36,21 @@ for (const [batch, channels, height, width, k] of CASES as [number, number, numb
       actions: [
         { call: 'fused', method: 'forward', args: ['z', 'y'] },
         { call: 'fused', method: 'backward', args: ['z', 'dy', 'dz'] },
-        { call: 'tanh', method: 'forward', args: ['z', 'a'] },
+        { call: 'tanh', method: 'forward', args: ['z2', 'a'] },
         { call: 'pool', method: 'forward', args: ['a', 'y2'] },
         { call: 'pool', method: 'backward', args: ['dy', 'da'] },
         { call: 'tanh', method: 'backward', args: ['a', 'da', 'dz2'] },
-        { read: ['y', 'dz', 'y2', 'dz2'] },
+        { read: ['z', 'y', 'dz', 'a', 'y2', 'dz2'] },
       ],
     });
     assert.not.ok(result.error, result.error?.message);
     const r = result.reads[0]!.tensors;
     const context = `seed ${SEED} shape [${inShape}] k${k}`;
     expectIdentical(r.y!, r.y2!, `forward fused vs unfused ${context}`);
+    // Forward leaves tanh(z) in z inside the windows and z itself outside them (floor mode).
+    const [outH, outW] = outShape.slice(2) as [number, number];
+    const inWindow = (i: number) => Math.floor((i % (height * width)) / width) < outH * k && (i % width) < outW * k;
+    expectIdentical(r.z!, r.a!.map((a, i) => (inWindow(i) ? a : z[i]!)), `forward's tanh left in z ${context}`);
     expectIdentical(r.dz!, r.dz2!, `backward fused vs unfused ${context}`);
     const a = tanhForward(z);
     expectClose(r.y!, avgPoolForward(a, pool), TOL, `forward vs reference ${context}`);

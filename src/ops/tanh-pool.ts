@@ -1,7 +1,7 @@
 /**
  * tanh followed by non-overlapping average pooling, fused (shaders/tanh_pool.wgsl): bit-identical
- * to Tanh then AvgPool2d with stride = kernelSize, with half the memory traffic, and no stored
- * activation (backward recomputes tanh from the pre-activation).
+ * to Tanh then AvgPool2d with stride = kernelSize. Forward replaces its input z by tanh(z) in
+ * place, which is all backward needs: no separate activation buffer, no tanh in backward.
  */
 import poolSource from '../../shaders/tanh_pool.wgsl';
 import tanhLibrary from '../../shaders/lib/tanh.wgsl';
@@ -12,7 +12,6 @@ import { expectShape, type Tensor } from '../gpu/tensor.ts';
 
 const SHADER = 'tanh_pool.wgsl';
 const source = tanhLibrary + poolSource;
-const ELEMENTS_PER_INVOCATION = 4;
 
 export interface TanhPoolConfig {
   batch: number;
@@ -29,6 +28,8 @@ export class TanhPool {
   private readonly forwardKernel: Kernel;
   private readonly backwardKernel: Kernel;
   private readonly params: GPUBuffer;
+  /** One invocation per output row of every plane. */
+  private readonly rows: number;
 
   constructor(gpu: Gpu, config: TanhPoolConfig) {
     for (const [field, value] of Object.entries(config)) {
@@ -40,6 +41,7 @@ export class TanhPool {
     const outWidth = Math.floor(width / k);
     this.inputShape = [batch, channels, height, width];
     this.outputShape = [batch, channels, outHeight, outWidth];
+    this.rows = batch * channels * outHeight;
     this.forwardKernel = gpu.kernel(SHADER, source, 'tanh_pool_forward');
     this.backwardKernel = gpu.kernel(SHADER, source, 'tanh_pool_backward');
     this.params = gpu.uniform('tanh_pool.params', this.forwardKernel.packUniform('params', {
@@ -47,20 +49,23 @@ export class TanhPool {
     }));
   }
 
-  /** y = avgpool(tanh(z)); y overwritten. */
+  /**
+   * y = avgpool(tanh(z)), y overwritten; z is replaced by tanh(z) inside the pooling windows (the
+   * inputs floor mode leaves outside every window keep their value).
+   */
   forward(z: Tensor, y: Tensor): Dispatch[] {
     expectShape('TanhPool forward', 'z', z, this.inputShape);
     expectShape('TanhPool forward', 'y', y, this.outputShape);
     const k = this.forwardKernel;
-    return [k.dispatchThreads(k.bind({ params: this.params, z, y }), Math.ceil(y.size / ELEMENTS_PER_INVOCATION))];
+    return [k.dispatchThreads(k.bind({ params: this.params, zt: z, y }), this.rows)];
   }
 
-  /** dz = (pool backward of dy) · (1 − tanh(z)²), from the forward input z; dz overwritten. */
-  backward(z: Tensor, dy: Tensor, dz: Tensor): Dispatch[] {
-    expectShape('TanhPool backward', 'z', z, this.inputShape);
+  /** dz = (pool backward of dy) · (1 − t²), from t = tanh(z) as forward left it; dz overwritten. */
+  backward(t: Tensor, dy: Tensor, dz: Tensor): Dispatch[] {
+    expectShape('TanhPool backward', 't', t, this.inputShape);
     expectShape('TanhPool backward', 'dy', dy, this.outputShape);
     expectShape('TanhPool backward', 'dz', dz, this.inputShape);
     const k = this.backwardKernel;
-    return [k.dispatchThreads(k.bind({ params: this.params, z, dy, dz }), Math.ceil(dz.size / ELEMENTS_PER_INVOCATION))];
+    return [k.dispatchThreads(k.bind({ params: this.params, t, dy, dz }), this.rows)];
   }
 }

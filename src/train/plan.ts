@@ -139,7 +139,8 @@ export class StepPlanner {
       const op = this.tanhPool(name, input, b);
       const out = ws.get(name, b, op.outputShape.slice(1));
       d.push(...op.forward(input, out));
-      saved.set(`${name}.in`, input);
+      // The fused op leaves tanh(input) in the input's buffer: backward's (1 − t²).
+      saved.set(`${name}.tanh`, input);
       return out;
     };
 
@@ -193,9 +194,9 @@ export class StepPlanner {
     const convBackward = (layer: ConvLayer, dy: Tensor, needInput: boolean) => layerBackward(layer.name, this.conv(layer, b), dy, needInput);
     const linearBackward = (index: 0 | 1, dy: Tensor) => layerBackward(LINEAR_LAYERS[index].name, this.linearOp(index, b), dy, true)!;
     const tanhPoolBackward = (name: string, dy: Tensor): Tensor => {
-      const z = saved(`${name}.in`);
-      const dz = grad(`${name}.in`, z);
-      d.push(...this.tanhPool(name, z, b).backward(z, dy, dz));
+      const t = saved(`${name}.tanh`);
+      const dz = grad(`${name}.in`, t);
+      d.push(...this.tanhPool(name, t, b).backward(t, dy, dz));
       return dz;
     };
 
@@ -239,7 +240,7 @@ export class StepPlanner {
     return this.op(`${BATCH_NORM_AFTER[layer.name]}@${b}`, () => new BatchNorm(this.gpu, { batch: b, channels: layer.outChannels, spatial }));
   }
 
-  /** tanh then 2×2 average pooling, fused (bit-identical to Tanh + AvgPool2d, half the traffic). */
+  /** tanh then 2×2 average pooling, fused (bit-identical to Tanh + AvgPool2d; tanh kept in place). */
   private tanhPool(name: string, input: Tensor, b: number): TanhPool {
     const [, channels, height, width] = input.shape as [number, number, number, number];
     return this.op(`${name}@${b}`, () => new TanhPool(this.gpu, { batch: b, channels, height, width, kernelSize: 2 }));
