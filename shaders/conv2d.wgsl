@@ -7,9 +7,9 @@
 // and negates its kernel strides, which is the transposed, flipped kernel without a copy.
 // Each invocation owns a register tile of output channels × samples at one output position, so
 // all its outputs share the same in-range taps and need no per-pixel bounds checks. SwiftShader
-// spends most of its time on buffer loads, so tiles are large: 8 channels × 8 samples (16 loads
-// per 64 multiply-adds); with at most two output channels (dx of a 1-channel input) 1 channel ×
-// 16 samples wastes less. Workgroup-memory tiling was slower on SwiftShader.
+// spends most of its time on buffer loads (each a per-lane gather), so tiles are large: 8
+// channels × 16 samples (24 loads per 128 multiply-adds); 6 × 16 for six-channel maps and
+// 1 × 16 for one or two channels waste less. Workgroup-memory tiling was slower on SwiftShader.
 //
 // backwardWeight: dweight[o, col] = Σ_p dy[n, o, oh, ow] · xcol[p, col] over the n·H'·W' output
 // pixels p = (n, oh, ow), where col = (c, u, v) reads x[n, c, oh+u−pad, ow+v−pad] and the extra
@@ -63,6 +63,9 @@ struct WGrad {
 }
 
 const WG: u32 = 64u;
+// Correlation tiles are large, so their dispatches are small: smaller workgroups spread them over
+// both of SwiftShader's threads (conv3: 60 tiles at batch 64); 16 measured slower than 32.
+const CORR_WG: u32 = 32u;
 const LANE4 = vec4<u32>(0u, 1u, 2u, 3u);
 
 @group(0) @binding(0) var<uniform> corr: Corr;
@@ -109,7 +112,7 @@ struct Tile {
 // runs neighbouring invocations in lock-step, and at one position their tap walks have the same
 // length, where neighbouring positions near the border would leave some of them idle.
 fn tile_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, channels: u32, samples: u32) -> Tile {
-  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  let t = (wid.x + wid.y * nwg.x) * CORR_WG + lid;
   let rest = t / corr.sample_tiles;
   let pos = rest / corr.channel_tiles;
   return Tile((rest % corr.channel_tiles) * channels, (t % corr.sample_tiles) * samples,
@@ -117,7 +120,7 @@ fn tile_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, channels: u32, samples: u32
 }
 
 fn live(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> bool {
-  return (wid.x + wid.y * nwg.x) * WG + lid < corr.tiles;
+  return (wid.x + wid.y * nwg.x) * CORR_WG + lid < corr.tiles;
 }
 
 // The in-range taps of a tile, walked as one flat loop over (c, u, v): nested loops cost more
@@ -174,61 +177,98 @@ fn sample_offsets(n0: u32) -> vec4<i32> {
   return vec4<i32>(clamped4(n0, corr.batch) * (corr.in_channels * corr.in_h * corr.in_w));
 }
 
-// acc[2m + q]: channel o0 + m, samples n0 + 4q .. n0 + 4q + 3.
-fn correlate_wide(tile: Tile) -> array<vec4<f32>, 16> {
-  let w_lo = vec4<i32>(clamped4(tile.o0, corr.out_channels)) * corr.w_out + corr.w_base;
-  let w_hi = vec4<i32>(clamped4(tile.o0 + 4u, corr.out_channels)) * corr.w_out + corr.w_base;
-  let x_lo = sample_offsets(tile.n0);
-  let x_hi = sample_offsets(tile.n0 + 4u);
-  var a0 = vec4<f32>(); var a1 = vec4<f32>(); var a2 = vec4<f32>(); var a3 = vec4<f32>();
-  var a4 = vec4<f32>(); var a5 = vec4<f32>(); var a6 = vec4<f32>(); var a7 = vec4<f32>();
-  var a8 = vec4<f32>(); var a9 = vec4<f32>(); var a10 = vec4<f32>(); var a11 = vec4<f32>();
-  var a12 = vec4<f32>(); var a13 = vec4<f32>(); var a14 = vec4<f32>(); var a15 = vec4<f32>();
-  let r = walk(tile);
-  var xo = r.x_start;
-  var wo = r.w_start;
-  var u = 0;
-  var v = 0;
-  for (var i = 0; i < r.count; i++) {
-    let xa = gather_in(x_lo + xo);
-    let xb = gather_in(x_hi + xo);
-    let wl = gather_weight(w_lo + wo);
-    let wh = gather_weight(w_hi + wo);
-    a0 += wl.x * xa; a1 += wl.x * xb;
-    a2 += wl.y * xa; a3 += wl.y * xb;
-    a4 += wl.z * xa; a5 += wl.z * xb;
-    a6 += wl.w * xa; a7 += wl.w * xb;
-    a8 += wh.x * xa; a9 += wh.x * xb;
-    a10 += wh.y * xa; a11 += wh.y * xb;
-    a12 += wh.z * xa; a13 += wh.z * xb;
-    a14 += wh.w * xa; a15 += wh.w * xb;
-    advance(r, &xo, &wo, &u, &v);
-  }
-  return array<vec4<f32>, 16>(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15);
+// Where a tile's loads start: its 16 samples' input planes (four quads) and its channels' weights.
+struct Bases {
+  x0: vec4<i32>,
+  x1: vec4<i32>,
+  x2: vec4<i32>,
+  x3: vec4<i32>,
+  w_lo: vec4<i32>,
+  w_hi: vec4<i32>,
 }
 
-// acc[q]: channel o0, samples n0 + 4q .. n0 + 4q + 3.
-fn correlate_narrow(tile: Tile) -> array<vec4<f32>, 4> {
-  let w_o = i32(tile.o0) * corr.w_out + corr.w_base;
-  let x0 = sample_offsets(tile.n0);
-  let x1 = sample_offsets(tile.n0 + 4u);
-  let x2 = sample_offsets(tile.n0 + 8u);
-  let x3 = sample_offsets(tile.n0 + 12u);
-  var a0 = vec4<f32>(); var a1 = vec4<f32>(); var a2 = vec4<f32>(); var a3 = vec4<f32>();
+fn bases(tile: Tile) -> Bases {
+  return Bases(sample_offsets(tile.n0), sample_offsets(tile.n0 + 4u), sample_offsets(tile.n0 + 8u),
+               sample_offsets(tile.n0 + 12u),
+               vec4<i32>(clamped4(tile.o0, corr.out_channels)) * corr.w_out + corr.w_base,
+               vec4<i32>(clamped4(tile.o0 + 4u, corr.out_channels)) * corr.w_out + corr.w_base);
+}
+
+// One tap of each tile shape: acc[4m + q] += w(channel m) · x(samples 4q .. 4q + 3), with x at
+// input offset xo and the weights at kernel offset wo. Every load is a per-lane gather on
+// SwiftShader, so the shapes are as large as its registers allow: 8 channels × 16 samples loads
+// 24 values for 128 multiply-adds.
+fn tap_wide(acc: ptr<function, array<vec4<f32>, 32>>, b: Bases, xo: i32, wo: i32) {
+  let x0 = gather_in(b.x0 + xo);
+  let x1 = gather_in(b.x1 + xo);
+  let x2 = gather_in(b.x2 + xo);
+  let x3 = gather_in(b.x3 + xo);
+  let wl = gather_weight(b.w_lo + wo);
+  let wh = gather_weight(b.w_hi + wo);
+  (*acc)[0] += wl.x * x0; (*acc)[1] += wl.x * x1; (*acc)[2] += wl.x * x2; (*acc)[3] += wl.x * x3;
+  (*acc)[4] += wl.y * x0; (*acc)[5] += wl.y * x1; (*acc)[6] += wl.y * x2; (*acc)[7] += wl.y * x3;
+  (*acc)[8] += wl.z * x0; (*acc)[9] += wl.z * x1; (*acc)[10] += wl.z * x2; (*acc)[11] += wl.z * x3;
+  (*acc)[12] += wl.w * x0; (*acc)[13] += wl.w * x1; (*acc)[14] += wl.w * x2; (*acc)[15] += wl.w * x3;
+  (*acc)[16] += wh.x * x0; (*acc)[17] += wh.x * x1; (*acc)[18] += wh.x * x2; (*acc)[19] += wh.x * x3;
+  (*acc)[20] += wh.y * x0; (*acc)[21] += wh.y * x1; (*acc)[22] += wh.y * x2; (*acc)[23] += wh.y * x3;
+  (*acc)[24] += wh.z * x0; (*acc)[25] += wh.z * x1; (*acc)[26] += wh.z * x2; (*acc)[27] += wh.z * x3;
+  (*acc)[28] += wh.w * x0; (*acc)[29] += wh.w * x1; (*acc)[30] += wh.w * x2; (*acc)[31] += wh.w * x3;
+}
+
+// 6 channels × 16 samples: LeNet's six-channel maps (conv1's output, conv2's input gradient)
+// would leave a quarter of a wide tile idle.
+fn tap_six(acc: ptr<function, array<vec4<f32>, 32>>, b: Bases, xo: i32, wo: i32) {
+  let x0 = gather_in(b.x0 + xo);
+  let x1 = gather_in(b.x1 + xo);
+  let x2 = gather_in(b.x2 + xo);
+  let x3 = gather_in(b.x3 + xo);
+  let wl = gather_weight(b.w_lo + wo);
+  let u = vec2<u32>(b.w_hi.xy + wo);
+  let wh = vec2<f32>(conv_weight[u.x], conv_weight[u.y]);
+  (*acc)[0] += wl.x * x0; (*acc)[1] += wl.x * x1; (*acc)[2] += wl.x * x2; (*acc)[3] += wl.x * x3;
+  (*acc)[4] += wl.y * x0; (*acc)[5] += wl.y * x1; (*acc)[6] += wl.y * x2; (*acc)[7] += wl.y * x3;
+  (*acc)[8] += wl.z * x0; (*acc)[9] += wl.z * x1; (*acc)[10] += wl.z * x2; (*acc)[11] += wl.z * x3;
+  (*acc)[12] += wl.w * x0; (*acc)[13] += wl.w * x1; (*acc)[14] += wl.w * x2; (*acc)[15] += wl.w * x3;
+  (*acc)[16] += wh.x * x0; (*acc)[17] += wh.x * x1; (*acc)[18] += wh.x * x2; (*acc)[19] += wh.x * x3;
+  (*acc)[20] += wh.y * x0; (*acc)[21] += wh.y * x1; (*acc)[22] += wh.y * x2; (*acc)[23] += wh.y * x3;
+}
+
+// 1 channel × 16 samples, for maps of one or two channels (dx of a one-channel input).
+fn tap_narrow(acc: ptr<function, array<vec4<f32>, 32>>, b: Bases, xo: i32, wo: i32) {
+  let w = conv_weight[u32(b.w_lo.x + wo)];
+  (*acc)[0] += w * gather_in(b.x0 + xo);
+  (*acc)[1] += w * gather_in(b.x1 + xo);
+  (*acc)[2] += w * gather_in(b.x2 + xo);
+  (*acc)[3] += w * gather_in(b.x3 + xo);
+}
+
+const WIDE = 0u;
+const SIX = 1u;
+const NARROW = 2u;
+
+fn tap(shape: u32, acc: ptr<function, array<vec4<f32>, 32>>, b: Bases, xo: i32, wo: i32) {
+  switch (shape) {
+    case WIDE: { tap_wide(acc, b, xo, wo); }
+    case SIX: { tap_six(acc, b, xo, wo); }
+    default: { tap_narrow(acc, b, xo, wo); }
+  }
+}
+
+// The tile's sums over its in-range taps. (Two taps per iteration measured slower: the 32
+// accumulators already spill.)
+fn correlate(shape: u32, tile: Tile) -> array<vec4<f32>, 32> {
+  let b = bases(tile);
+  var acc: array<vec4<f32>, 32>;
   let r = walk(tile);
   var xo = r.x_start;
   var wo = r.w_start;
   var u = 0;
   var v = 0;
   for (var i = 0; i < r.count; i++) {
-    let wv = conv_weight[u32(w_o + wo)];
-    a0 += wv * gather_in(x0 + xo);
-    a1 += wv * gather_in(x1 + xo);
-    a2 += wv * gather_in(x2 + xo);
-    a3 += wv * gather_in(x3 + xo);
+    tap(shape, &acc, b, xo, wo);
     advance(r, &xo, &wo, &u, &v);
   }
-  return array<vec4<f32>, 4>(a0, a1, a2, a3);
+  return acc;
 }
 
 // Store channel o0 + m of samples n0 + j0 .. n0 + j0 + 3, skipping those past the end.
@@ -248,61 +288,82 @@ fn store4(tile: Tile, m: u32, j0: u32, value: vec4<f32>) {
   if (count > 3u) { conv_out[i + 3u * sample_stride] = value.w; }
 }
 
-fn store_wide(tile: Tile, acc: array<vec4<f32>, 16>, bias: array<f32, 8>) {
-  for (var m = 0u; m < 8u; m++) {
-    store4(tile, m, 0u, acc[2u * m] + bias[m]);
-    store4(tile, m, 4u, acc[2u * m + 1u] + bias[m]);
+// Store a tile's first `channels` channels, each plus its bias.
+fn store_tile(tile: Tile, channels: u32, acc: array<vec4<f32>, 32>, bias: array<f32, 8>) {
+  for (var m = 0u; m < channels; m++) {
+    store4(tile, m, 0u, acc[4u * m] + bias[m]);
+    store4(tile, m, 4u, acc[4u * m + 1u] + bias[m]);
+    store4(tile, m, 8u, acc[4u * m + 2u] + bias[m]);
+    store4(tile, m, 12u, acc[4u * m + 3u] + bias[m]);
   }
 }
 
-fn store_narrow(tile: Tile, acc: array<vec4<f32>, 4>, bias: f32) {
-  for (var q = 0u; q < 4u; q++) {
-    store4(tile, 0u, 4u * q, acc[q] + bias);
-  }
+// The biases of a tile's (up to 8) channels.
+fn tile_bias(tile: Tile) -> array<f32, 8> {
+  let lo = clamped4(tile.o0, corr.out_channels);
+  let hi = clamped4(tile.o0 + 4u, corr.out_channels);
+  return array<f32, 8>(conv_bias[lo.x], conv_bias[lo.y], conv_bias[lo.z], conv_bias[lo.w],
+                       conv_bias[hi.x], conv_bias[hi.y], conv_bias[hi.z], conv_bias[hi.w]);
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(CORR_WG)
 fn conv_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) lid: u32) {
   if (!live(wid, nwg, lid)) {
     return;
   }
-  let tile = tile_at(wid, nwg, lid, 8u, 8u);
-  let lo = clamped4(tile.o0, corr.out_channels);
-  let hi = clamped4(tile.o0 + 4u, corr.out_channels);
-  let bias = array<f32, 8>(conv_bias[lo.x], conv_bias[lo.y], conv_bias[lo.z], conv_bias[lo.w],
-                           conv_bias[hi.x], conv_bias[hi.y], conv_bias[hi.z], conv_bias[hi.w]);
-  store_wide(tile, correlate_wide(tile), bias);
+  let tile = tile_at(wid, nwg, lid, 8u, 16u);
+  store_tile(tile, 8u, correlate(WIDE, tile), tile_bias(tile));
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(CORR_WG)
+fn conv_forward_six(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_index) lid: u32) {
+  if (!live(wid, nwg, lid)) {
+    return;
+  }
+  let tile = tile_at(wid, nwg, lid, 6u, 16u);
+  store_tile(tile, 6u, correlate(SIX, tile), tile_bias(tile));
+}
+
+@compute @workgroup_size(CORR_WG)
 fn conv_forward_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                        @builtin(local_invocation_index) lid: u32) {
   if (!live(wid, nwg, lid)) {
     return;
   }
   let tile = tile_at(wid, nwg, lid, 1u, 16u);
-  store_narrow(tile, correlate_narrow(tile), conv_bias[tile.o0]);
+  store_tile(tile, 1u, correlate(NARROW, tile), tile_bias(tile));
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(CORR_WG)
 fn conv_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                        @builtin(local_invocation_index) lid: u32) {
   if (!live(wid, nwg, lid)) {
     return;
   }
-  let tile = tile_at(wid, nwg, lid, 8u, 8u);
-  store_wide(tile, correlate_wide(tile), array<f32, 8>());
+  let tile = tile_at(wid, nwg, lid, 8u, 16u);
+  store_tile(tile, 8u, correlate(WIDE, tile), array<f32, 8>());
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(CORR_WG)
+fn conv_backward_input_six(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                           @builtin(local_invocation_index) lid: u32) {
+  if (!live(wid, nwg, lid)) {
+    return;
+  }
+  let tile = tile_at(wid, nwg, lid, 6u, 16u);
+  store_tile(tile, 6u, correlate(SIX, tile), array<f32, 8>());
+}
+
+@compute @workgroup_size(CORR_WG)
 fn conv_backward_input_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                               @builtin(local_invocation_index) lid: u32) {
   if (!live(wid, nwg, lid)) {
     return;
   }
   let tile = tile_at(wid, nwg, lid, 1u, 16u);
-  store_narrow(tile, correlate_narrow(tile), 0.0);
+  store_tile(tile, 1u, correlate(NARROW, tile), array<f32, 8>());
 }
 
 // ---- weight and bias gradient ----

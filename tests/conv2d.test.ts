@@ -147,10 +147,12 @@ test('random shapes match the reference', async () => {
     { batch: 3, inChannels: 5, outChannels: 7, height: 3, width: 3, kernelSize: 3, padding: 0 },
     // Kernel wider than the input.
     { batch: 1, inChannels: 1, outChannels: 1, height: 1, width: 2, kernelSize: 5, padding: 2 },
-    // Batches past one tile of samples (8 wide, 16 narrow) and not a multiple of it, with one
-    // direction on the narrow kernel (≤ 2 output channels) and the other on the wide one.
+    // Batches past one tile of 16 samples and not a multiple of it, over every tile shape: one
+    // direction on the narrow kernel (≤ 2 output channels) and the other on the wide one (≥ 7),
+    // and both on the six-channel one (3..6), here with a partial tile of 4 channels.
     { batch: 19, inChannels: 2, outChannels: 9, height: 6, width: 5, kernelSize: 3, padding: 1 },
     { batch: 17, inChannels: 9, outChannels: 1, height: 5, width: 7, kernelSize: 3, padding: 0 },
+    { batch: 21, inChannels: 6, outChannels: 4, height: 6, width: 6, kernelSize: 5, padding: 2 },
   ];
   for (let i = 0; i < 6; i++) {
     const kernelSize = [1, 3, 5][randomInt(rng, 0, 2)]!;

@@ -7,13 +7,15 @@ import { expectShape, type Tensor } from '../gpu/tensor.ts';
 
 const SHADER = 'conv2d.wgsl';
 /**
- * Register tiles of the correlation kernels (as in the shader), output channels × samples per
- * invocation: wide tiles reuse each load most; with at most NARROW_MAX_CHANNELS output channels
- * most of a wide tile would be wasted, and the narrow kernel is faster.
+ * Register tiles of the correlation kernels (as in the shader): output channels × samples per
+ * invocation, the widest that the output channels fill; each shape has its own entry point suffix.
  */
-const WIDE = { channels: 8, samples: 8 };
-const NARROW = { channels: 1, samples: 16 };
-const NARROW_MAX_CHANNELS = 2;
+const TILES = [
+  { maxChannels: 2, channels: 1, suffix: '_narrow' },
+  { maxChannels: 6, channels: 6, suffix: '_six' },
+  { maxChannels: Infinity, channels: 8, suffix: '' },
+] as const;
+const TILE_SAMPLES = 16;
 /** Output channels and weight columns per tile of the weight gradient (as in the shader). */
 const WEIGHT_TILE = 8;
 /**
@@ -86,7 +88,7 @@ export class Conv2d {
     this.biasShape = [cout];
 
     const forward = correlation(cout, cin, oh, ow, h, w, n, k, p);
-    this.forwardKernel = gpu.kernel(SHADER, source, forward.narrow ? 'conv_forward_narrow' : 'conv_forward');
+    this.forwardKernel = gpu.kernel(SHADER, source, `conv_forward${forward.suffix}`);
     this.forwardInvocations = forward.invocations;
     this.forwardParams = gpu.uniform('conv2d.forward', this.forwardKernel.packUniform('corr', {
       ...forward.values,
@@ -95,7 +97,7 @@ export class Conv2d {
     // dx is the correlation of dy with the kernel transposed (Cout ↔ Cin) and flipped, padded by
     // k − 1 − p: weight[o][c][u][v] is read as w'(c, o, k−1−u, k−1−v).
     const backward = correlation(cin, cout, h, w, oh, ow, n, k, k - 1 - p);
-    this.backwardInputKernel = gpu.kernel(SHADER, source, backward.narrow ? 'conv_backward_input_narrow' : 'conv_backward_input');
+    this.backwardInputKernel = gpu.kernel(SHADER, source, `conv_backward_input${backward.suffix}`);
     this.backwardInputInvocations = backward.invocations;
     this.backwardInputParams = gpu.uniform('conv2d.backwardInput', this.backwardInputKernel.packUniform('corr', {
       ...backward.values,
@@ -154,16 +156,15 @@ export class Conv2d {
 
 /**
  * Uniform values of a correlation producing `outChannels` planes of outH×outW from `inChannels`
- * planes of inH×inW, whether it uses the narrow kernel, and the number of invocations it needs:
- * one per tile of channels × samples at one output position.
+ * planes of inH×inW, the entry point suffix of its tile shape, and the number of invocations it
+ * needs: one per tile of channels × samples at one output position.
  */
 function correlation(
   outChannels: number, inChannels: number, outH: number, outW: number, inH: number, inW: number,
   batch: number, k: number, pad: number,
-): { values: Record<string, number>; narrow: boolean; invocations: number } {
-  const narrow = outChannels <= NARROW_MAX_CHANNELS;
-  const tile = narrow ? NARROW : WIDE;
-  const sampleTiles = Math.ceil(batch / tile.samples);
+): { values: Record<string, number>; suffix: string; invocations: number } {
+  const tile = TILES.find((t) => outChannels <= t.maxChannels)!;
+  const sampleTiles = Math.ceil(batch / TILE_SAMPLES);
   const channelTiles = Math.ceil(outChannels / tile.channels);
   const tiles = channelTiles * sampleTiles * outH * outW;
   return {
@@ -171,7 +172,7 @@ function correlation(
       out_channels: outChannels, in_channels: inChannels, in_h: inH, in_w: inW, out_h: outH, out_w: outW, k, pad,
       batch, sample_tiles: sampleTiles, channel_tiles: channelTiles, tiles,
     },
-    narrow,
+    suffix: tile.suffix,
     invocations: tiles,
   };
 }
