@@ -13,8 +13,9 @@
 //
 // backwardWeight: dweight[o, col] = Σ_p dy[n, o, oh, ow] · xcol[p, col] over the n·H'·W' output
 // pixels p = (n, oh, ow), where col = (c, u, v) reads x[n, c, oh+u−pad, ow+v−pad] and the extra
-// column col = cols is all ones, giving dbias in the same pass. Tiles of 8 channels × 8 columns;
-// each sum is split into chunks of consecutive pixels. Pass 1 (conv_weight_partials) sums one
+// column col = cols is all ones, giving dbias in the same pass. Tiles of 8 (or 6) channels × 16
+// columns; unpadded convolutions skip the padding checks (every column is in range); each sum is
+// split into chunks of consecutive pixels. Pass 1 (conv_weight_partials) sums one
 // tile over one chunk per invocation; pass 2 (conv_weight_reduce) adds the chunk sums of one
 // output in chunk order. This two-level tree has a fixed order, so results are bit-identical run
 // after run, and its rounding error grows with chunk length + chunk count rather than with
@@ -60,6 +61,8 @@ struct WGrad {
   // Each tile's sum is split into `chunks` runs of `chunk_len` consecutive pixels.
   chunks: u32,
   chunk_len: u32,
+  // Output channels per tile: 8, or 6 for six-channel maps.
+  tile_channels: u32,
 }
 
 const WG: u32 = 64u;
@@ -79,7 +82,7 @@ const LANE4 = vec4<u32>(0u, 1u, 2u, 3u);
 @group(0) @binding(7) var<storage, read> dy: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dweight: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dbias: array<f32>;
-// Per tile and chunk, 16 vec4: [2m + q] holds channel o0 + m, columns c0 + 4q .. c0 + 4q + 3.
+// Per tile and chunk, 32 vec4: [4m + q] holds channel o0 + m, columns c0 + 4q .. c0 + 4q + 3.
 @group(0) @binding(10) var<storage, read_write> partials: array<vec4<f32>>;
 
 // Four consecutive indices from `first`, repeating the last valid one past `count`: channels and
@@ -368,10 +371,11 @@ fn conv_backward_input_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
 
 // ---- weight and bias gradient ----
 
-// Four columns from c0 (past the bias column they repeat it): the input channel's plane offset
-// and the kernel offsets (u − pad, v − pad) of each; the bias column reads no input.
+// Four columns from c0 (past the bias column they repeat it): each one's input offset from
+// x[n, 0, oh, ow] (c·H·W + (u − pad)·W + v − pad) and its kernel offsets (u − pad, v − pad) for
+// the padding checks; the bias column reads no input.
 struct Columns {
-  x_c: vec4<i32>,
+  offset: vec4<i32>,
   dh: vec4<i32>,
   dw: vec4<i32>,
   is_bias: vec4<bool>,
@@ -382,30 +386,68 @@ fn columns(c0: u32) -> Columns {
   let is_bias = col == vec4<u32>(wgrad.cols);
   let kk = wgrad.k * wgrad.k;
   let rem = col % kk;
-  return Columns(
-    vec4<i32>(select(col / kk, vec4<u32>(), is_bias) * (wgrad.in_h * wgrad.in_w)),
-    select(vec4<i32>(rem / wgrad.k) - wgrad.pad, vec4<i32>(), is_bias),
-    select(vec4<i32>(rem % wgrad.k) - wgrad.pad, vec4<i32>(), is_bias),
-    is_bias,
-  );
+  let plane = vec4<i32>(select(col / kk, vec4<u32>(), is_bias) * (wgrad.in_h * wgrad.in_w));
+  let dh = select(vec4<i32>(rem / wgrad.k) - wgrad.pad, vec4<i32>(), is_bias);
+  let dw = select(vec4<i32>(rem % wgrad.k) - wgrad.pad, vec4<i32>(), is_bias);
+  return Columns(plane + dh * i32(wgrad.in_w) + dw, dh, dw, is_bias);
 }
 
-// The four columns' values at output pixel (oh, ow) of the sample whose input starts at x_n:
-// x[n, c, oh + u − pad, ow + v − pad], 0 in the padding, 1 for the bias column.
-fn column_values(cols: Columns, x_n: i32, oh: u32, ow: u32) -> vec4<f32> {
-  let ih = i32(oh) + cols.dh;
-  let iw = i32(ow) + cols.dw;
+// The four columns' values at output pixel (oh, ow), whose x[n, 0, oh, ow] is at x_p: 1 for the
+// bias column, and with padding 0 where x[n, c, oh + u − pad, ow + v − pad] falls in it. Without
+// padding every column is in range at every output pixel, and the checks are left out.
+fn column_values(padded: bool, cols: Columns, x_p: i32, oh: u32, ow: u32) -> vec4<f32> {
+  let i = vec4<u32>(x_p + cols.offset);
+  if (!padded) {
+    return select(vec4<f32>(x[i.x], x[i.y], x[i.z], x[i.w]), vec4<f32>(1.0), cols.is_bias);
+  }
   // Negative rows and columns wrap to large u32 values, so one compare checks both ends.
-  let ok = (vec4<u32>(ih) < vec4<u32>(wgrad.in_h)) & (vec4<u32>(iw) < vec4<u32>(wgrad.in_w));
-  let i = vec4<u32>(select(vec4<i32>(), x_n + cols.x_c + ih * i32(wgrad.in_w) + iw, ok));
-  let values = select(vec4<f32>(), vec4<f32>(x[i.x], x[i.y], x[i.z], x[i.w]), ok);
+  let ok = (vec4<u32>(i32(oh) + cols.dh) < vec4<u32>(wgrad.in_h)) & (vec4<u32>(i32(ow) + cols.dw) < vec4<u32>(wgrad.in_w));
+  let j = select(vec4<u32>(), i, ok);
+  let values = select(vec4<f32>(), vec4<f32>(x[j.x], x[j.y], x[j.z], x[j.w]), ok);
   return select(values, vec4<f32>(1.0), cols.is_bias);
 }
 
-// Pass 1: the 8×8 sums of one tile over one chunk of pixels.
-@compute @workgroup_size(WG)
-fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                        @builtin(local_invocation_index) lid: u32) {
+// A weight-gradient tile's loads: the dy offsets of its (up to 8) output channels and its 16
+// columns as four quads.
+struct WBases {
+  dy_lo: vec4<u32>,
+  dy_hi: vec4<u32>,
+  c0: Columns,
+  c1: Columns,
+  c2: Columns,
+  c3: Columns,
+}
+
+// One output pixel of a weight-gradient tile: acc[4m + q] += dy(channel m) · xcol(columns of
+// quad q), for the tile's 8 (WIDE) or 6 (SIX) channels.
+fn weight_tap(shape: u32, padded: bool, acc: ptr<function, array<vec4<f32>, 32>>, b: WBases, dy_p: u32, x_p: i32,
+               oh: u32, ow: u32) {
+  let x0 = column_values(padded, b.c0, x_p, oh, ow);
+  let x1 = column_values(padded, b.c1, x_p, oh, ow);
+  let x2 = column_values(padded, b.c2, x_p, oh, ow);
+  let x3 = column_values(padded, b.c3, x_p, oh, ow);
+  let il = b.dy_lo + dy_p;
+  let gl = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
+  (*acc)[0] += gl.x * x0; (*acc)[1] += gl.x * x1; (*acc)[2] += gl.x * x2; (*acc)[3] += gl.x * x3;
+  (*acc)[4] += gl.y * x0; (*acc)[5] += gl.y * x1; (*acc)[6] += gl.y * x2; (*acc)[7] += gl.y * x3;
+  (*acc)[8] += gl.z * x0; (*acc)[9] += gl.z * x1; (*acc)[10] += gl.z * x2; (*acc)[11] += gl.z * x3;
+  (*acc)[12] += gl.w * x0; (*acc)[13] += gl.w * x1; (*acc)[14] += gl.w * x2; (*acc)[15] += gl.w * x3;
+  let ih = b.dy_hi + dy_p;
+  if (shape == WIDE) {
+    let gh = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
+    (*acc)[16] += gh.x * x0; (*acc)[17] += gh.x * x1; (*acc)[18] += gh.x * x2; (*acc)[19] += gh.x * x3;
+    (*acc)[20] += gh.y * x0; (*acc)[21] += gh.y * x1; (*acc)[22] += gh.y * x2; (*acc)[23] += gh.y * x3;
+    (*acc)[24] += gh.z * x0; (*acc)[25] += gh.z * x1; (*acc)[26] += gh.z * x2; (*acc)[27] += gh.z * x3;
+    (*acc)[28] += gh.w * x0; (*acc)[29] += gh.w * x1; (*acc)[30] += gh.w * x2; (*acc)[31] += gh.w * x3;
+  } else {
+    let gh = vec2<f32>(dy[ih.x], dy[ih.y]);
+    (*acc)[16] += gh.x * x0; (*acc)[17] += gh.x * x1; (*acc)[18] += gh.x * x2; (*acc)[19] += gh.x * x3;
+    (*acc)[20] += gh.y * x0; (*acc)[21] += gh.y * x1; (*acc)[22] += gh.y * x2; (*acc)[23] += gh.y * x3;
+  }
+}
+
+// Pass 1: the sums of one tile (wgrad.tile_channels × 16 columns) over one chunk of pixels.
+fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
   // Chunks vary fastest: neighbouring invocations, run in lock-step, share the tile's columns
   // and loop length.
   let t = (wid.x + wid.y * nwg.x) * WG + lid;
@@ -414,14 +456,12 @@ fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
   }
   let tile = t / wgrad.chunks;
   let chunk = t % wgrad.chunks;
-  let o0 = (tile / wgrad.col_tiles) * 8u;
-  let c0 = (tile % wgrad.col_tiles) * 8u;
+  let o0 = (tile / wgrad.col_tiles) * wgrad.tile_channels;
+  let c0 = (tile % wgrad.col_tiles) * 16u;
 
   let out_plane = wgrad.out_h * wgrad.out_w;
-  let dy_lo = clamped4(o0, wgrad.out_channels) * out_plane;
-  let dy_hi = clamped4(o0 + 4u, wgrad.out_channels) * out_plane;
-  let cols_lo = columns(c0);
-  let cols_hi = columns(c0 + 4u);
+  let b = WBases(clamped4(o0, wgrad.out_channels) * out_plane, clamped4(o0 + 4u, wgrad.out_channels) * out_plane,
+                 columns(c0), columns(c0 + 4u), columns(c0 + 8u), columns(c0 + 12u));
 
   // (n, oh, ow) of the chunk's first pixel, then stepped one pixel at a time without dividing.
   let first = chunk * wgrad.chunk_len;
@@ -429,28 +469,12 @@ fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
   var oh = (first % out_plane) / wgrad.out_w;
   var ow = first % wgrad.out_w;
 
-  var a0 = vec4<f32>(); var a1 = vec4<f32>(); var a2 = vec4<f32>(); var a3 = vec4<f32>();
-  var a4 = vec4<f32>(); var a5 = vec4<f32>(); var a6 = vec4<f32>(); var a7 = vec4<f32>();
-  var a8 = vec4<f32>(); var a9 = vec4<f32>(); var a10 = vec4<f32>(); var a11 = vec4<f32>();
-  var a12 = vec4<f32>(); var a13 = vec4<f32>(); var a14 = vec4<f32>(); var a15 = vec4<f32>();
+  var acc: array<vec4<f32>, 32>;
   let count = min(wgrad.chunk_len, wgrad.pixels - first);
   for (var i = 0u; i < count; i++) {
     let dy_p = n * wgrad.out_channels * out_plane + oh * wgrad.out_w + ow;
-    let il = dy_lo + dy_p;
-    let ih = dy_hi + dy_p;
-    let gl = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
-    let gh = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
-    let x_n = i32(n * wgrad.in_channels * wgrad.in_h * wgrad.in_w);
-    let xa = column_values(cols_lo, x_n, oh, ow);
-    let xb = column_values(cols_hi, x_n, oh, ow);
-    a0 += gl.x * xa; a1 += gl.x * xb;
-    a2 += gl.y * xa; a3 += gl.y * xb;
-    a4 += gl.z * xa; a5 += gl.z * xb;
-    a6 += gl.w * xa; a7 += gl.w * xb;
-    a8 += gh.x * xa; a9 += gh.x * xb;
-    a10 += gh.y * xa; a11 += gh.y * xb;
-    a12 += gh.z * xa; a13 += gh.z * xb;
-    a14 += gh.w * xa; a15 += gh.w * xb;
+    let x_p = i32(n * wgrad.in_channels * wgrad.in_h * wgrad.in_w + oh * wgrad.in_w + ow);
+    weight_tap(shape, padded, &acc, b, dy_p, x_p, oh, ow);
 
     ow++;
     let wrap_w = ow == wgrad.out_w;
@@ -461,11 +485,34 @@ fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
     n += select(0u, 1u, wrap_h);
   }
 
-  let b = t * 16u;
-  partials[b] = a0; partials[b + 1u] = a1; partials[b + 2u] = a2; partials[b + 3u] = a3;
-  partials[b + 4u] = a4; partials[b + 5u] = a5; partials[b + 6u] = a6; partials[b + 7u] = a7;
-  partials[b + 8u] = a8; partials[b + 9u] = a9; partials[b + 10u] = a10; partials[b + 11u] = a11;
-  partials[b + 12u] = a12; partials[b + 13u] = a13; partials[b + 14u] = a14; partials[b + 15u] = a15;
+  let base = t * 32u;
+  for (var s = 0u; s < 4u * wgrad.tile_channels; s++) {
+    partials[base + s] = acc[s];
+  }
+}
+
+@compute @workgroup_size(WG)
+fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                        @builtin(local_invocation_index) lid: u32) {
+  weight_partials(WIDE, false, wid, nwg, lid);
+}
+
+@compute @workgroup_size(WG)
+fn conv_weight_partials_six(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                            @builtin(local_invocation_index) lid: u32) {
+  weight_partials(SIX, false, wid, nwg, lid);
+}
+
+@compute @workgroup_size(WG)
+fn conv_weight_partials_padded(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                               @builtin(local_invocation_index) lid: u32) {
+  weight_partials(WIDE, true, wid, nwg, lid);
+}
+
+@compute @workgroup_size(WG)
+fn conv_weight_partials_six_padded(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                   @builtin(local_invocation_index) lid: u32) {
+  weight_partials(SIX, true, wid, nwg, lid);
 }
 
 // Pass 2: one output element (o, col) per invocation, its chunks added in chunk order; col = cols
@@ -480,12 +527,12 @@ fn conv_weight_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   }
   let o = e / row;
   let col = e % row;
-  let tile = (o / 8u) * wgrad.col_tiles + col / 8u;
-  let slot = 2u * (o % 8u) + (col % 8u) / 4u;
+  let tile = (o / wgrad.tile_channels) * wgrad.col_tiles + col / 16u;
+  let slot = 4u * (o % wgrad.tile_channels) + (col % 16u) / 4u;
   let lane = col % 4u;
   var sum = 0.0;
   for (var chunk = 0u; chunk < wgrad.chunks; chunk++) {
-    sum += partials[(tile * wgrad.chunks + chunk) * 16u + slot][lane];
+    sum += partials[(tile * wgrad.chunks + chunk) * 32u + slot][lane];
   }
   if (col < wgrad.cols) {
     dweight[o * wgrad.cols + col] = sum;

@@ -16,16 +16,19 @@ const TILES = [
   { maxChannels: Infinity, channels: 8, suffix: '' },
 ] as const;
 const TILE_SAMPLES = 16;
-/** Output channels and weight columns per tile of the weight gradient (as in the shader). */
-const WEIGHT_TILE = 8;
+/**
+ * Weight-gradient tiles (as in the shader): 16 weight columns × 8 output channels, or × 6 for
+ * maps of at most six channels.
+ */
+const WEIGHT_TILE_COLUMNS = 16;
 /**
  * Pixels per chunk of the weight-gradient sums. Each chunk's sum is one invocation's sequential
  * loop; longer chunks pay the per-invocation setup and the partial-sum traffic less often,
  * shorter ones leave more invocations to run in parallel.
  */
 const CHUNK_PIXELS = 256;
-/** Floats per tile and chunk in the partial-sum buffer (8×8). */
-const PARTIAL_FLOATS = WEIGHT_TILE * WEIGHT_TILE;
+/** Floats per tile and chunk in the partial-sum buffer (room for 8 channels × 16 columns). */
+const PARTIAL_FLOATS = 8 * WEIGHT_TILE_COLUMNS;
 
 export interface Conv2dConfig {
   batch: number;
@@ -104,12 +107,14 @@ export class Conv2d {
       w_base: k * k - 1, w_out: k * k, w_in: cin * k * k, w_row: -k, w_col: -1,
     }));
 
-    this.partialsKernel = gpu.kernel(SHADER, source, 'conv_weight_partials');
+    const six = cout <= 6;
+    this.partialsKernel = gpu.kernel(SHADER, source, `conv_weight_partials${six ? '_six' : ''}${p > 0 ? '_padded' : ''}`);
     this.reduceKernel = gpu.kernel(SHADER, source, 'conv_weight_reduce');
     const pixels = n * oh * ow;
     const cols = cin * k * k;
-    const colTiles = Math.ceil((cols + 1) / WEIGHT_TILE);
-    const tiles = Math.ceil(cout / WEIGHT_TILE) * colTiles;
+    const tileChannels = six ? 6 : 8;
+    const colTiles = Math.ceil((cols + 1) / WEIGHT_TILE_COLUMNS);
+    const tiles = Math.ceil(cout / tileChannels) * colTiles;
     // Equal chunk lengths, and no empty chunk at the end.
     const chunkLength = Math.ceil(pixels / Math.ceil(pixels / CHUNK_PIXELS));
     const chunks = Math.ceil(pixels / chunkLength);
@@ -118,7 +123,7 @@ export class Conv2d {
     this.partials = gpu.tensor('conv2d.partials', [tiles * chunks * PARTIAL_FLOATS]);
     this.backwardWeightParams = gpu.uniform('conv2d.backwardWeight', this.partialsKernel.packUniform('wgrad', {
       out_channels: cout, in_channels: cin, in_h: h, in_w: w, out_h: oh, out_w: ow, k, pad: p,
-      pixels, cols, col_tiles: colTiles, tiles, chunks, chunk_len: chunkLength,
+      pixels, cols, col_tiles: colTiles, tiles, chunks, chunk_len: chunkLength, tile_channels: tileChannels,
     }));
   }
 
