@@ -9,7 +9,7 @@ import source from './matmul.wgsl';
 export interface MatmulConfig {
   /** Rows of C per invocation. */
   rows: number;
-  /** Columns of C per invocation; matmul.wgsl has 4×4, 4×8, 8×4 and 8×8. */
+  /** Columns of C per invocation; matmul.wgsl has 4×4, 4×8, 8×4, 8×8, 8×16 and 16×8. */
   cols: number;
   workgroup: number;
 }

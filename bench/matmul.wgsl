@@ -2,8 +2,10 @@
 // workgroup memory — the form that did best on SwiftShader, where workgroup memory is ordinary
 // CPU memory behind barriers. Each invocation keeps an R×C block of C in vec4 registers and, per
 // step of 4 along K, loads R vec4 of A and 4·C/4 vec4 of B. SwiftShader's JIT does not unroll
-// loops or keep indexed arrays in registers, so each tile shape is written out as its own entry
-// point (mm_RxC). M, K, N must be multiples of the tile and of 4. A benchmark kernel, not an op.
+// loops, so each tile shape is written out as its own entry point (mm_RxC). 8×8 is the best on
+// SwiftShader; 8×16 and 16×8 (tried because the conv kernels gained from 8×16 tiles) hold 16 vec4
+// of B or A live and measured ~30% slower. M, K, N must be multiples of the tile and of 4. A
+// benchmark kernel, not an op.
 
 override WORKGROUP: u32 = 64u;
 
@@ -141,4 +143,112 @@ fn mm_8x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   c[o + 5u * n4] = c50; c[o + 5u * n4 + 1u] = c51;
   c[o + 6u * n4] = c60; c[o + 6u * n4 + 1u] = c61;
   c[o + 7u * n4] = c70; c[o + 7u * n4 + 1u] = c71;
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn mm_8x16(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = tileOf(gid, nwg, 8u, 4u);
+  if (!t.valid) { return; }
+  let k4 = dims.k / 4u;
+  let n4 = dims.n / 4u;
+  // acc[4·r + j]: row r, columns 4j .. 4j + 3 of the tile.
+  var acc: array<vec4<f32>, 32>;
+  for (var k = 0u; k < k4; k++) {
+    let bk = 4u * k * n4 + t.col4;
+    let b00 = b[bk]; let b10 = b[bk + n4]; let b20 = b[bk + 2u * n4]; let b30 = b[bk + 3u * n4];
+    let b01 = b[bk + 1u]; let b11 = b[bk + n4 + 1u]; let b21 = b[bk + 2u * n4 + 1u]; let b31 = b[bk + 3u * n4 + 1u];
+    let b02 = b[bk + 2u]; let b12 = b[bk + n4 + 2u]; let b22 = b[bk + 2u * n4 + 2u]; let b32 = b[bk + 3u * n4 + 2u];
+    let b03 = b[bk + 3u]; let b13 = b[bk + n4 + 3u]; let b23 = b[bk + 2u * n4 + 3u]; let b33 = b[bk + 3u * n4 + 3u];
+    let ak = t.row * k4 + k;
+    var av = a[ak];
+    acc[0] = madd(acc[0], av, b00, b10, b20, b30); acc[1] = madd(acc[1], av, b01, b11, b21, b31); acc[2] = madd(acc[2], av, b02, b12, b22, b32); acc[3] = madd(acc[3], av, b03, b13, b23, b33);
+    av = a[ak + k4];
+    acc[4] = madd(acc[4], av, b00, b10, b20, b30); acc[5] = madd(acc[5], av, b01, b11, b21, b31); acc[6] = madd(acc[6], av, b02, b12, b22, b32); acc[7] = madd(acc[7], av, b03, b13, b23, b33);
+    av = a[ak + 2u * k4];
+    acc[8] = madd(acc[8], av, b00, b10, b20, b30); acc[9] = madd(acc[9], av, b01, b11, b21, b31); acc[10] = madd(acc[10], av, b02, b12, b22, b32); acc[11] = madd(acc[11], av, b03, b13, b23, b33);
+    av = a[ak + 3u * k4];
+    acc[12] = madd(acc[12], av, b00, b10, b20, b30); acc[13] = madd(acc[13], av, b01, b11, b21, b31); acc[14] = madd(acc[14], av, b02, b12, b22, b32); acc[15] = madd(acc[15], av, b03, b13, b23, b33);
+    av = a[ak + 4u * k4];
+    acc[16] = madd(acc[16], av, b00, b10, b20, b30); acc[17] = madd(acc[17], av, b01, b11, b21, b31); acc[18] = madd(acc[18], av, b02, b12, b22, b32); acc[19] = madd(acc[19], av, b03, b13, b23, b33);
+    av = a[ak + 5u * k4];
+    acc[20] = madd(acc[20], av, b00, b10, b20, b30); acc[21] = madd(acc[21], av, b01, b11, b21, b31); acc[22] = madd(acc[22], av, b02, b12, b22, b32); acc[23] = madd(acc[23], av, b03, b13, b23, b33);
+    av = a[ak + 6u * k4];
+    acc[24] = madd(acc[24], av, b00, b10, b20, b30); acc[25] = madd(acc[25], av, b01, b11, b21, b31); acc[26] = madd(acc[26], av, b02, b12, b22, b32); acc[27] = madd(acc[27], av, b03, b13, b23, b33);
+    av = a[ak + 7u * k4];
+    acc[28] = madd(acc[28], av, b00, b10, b20, b30); acc[29] = madd(acc[29], av, b01, b11, b21, b31); acc[30] = madd(acc[30], av, b02, b12, b22, b32); acc[31] = madd(acc[31], av, b03, b13, b23, b33);
+  }
+  let o = t.row * n4 + t.col4;
+  c[o] = acc[0]; c[o + 1u] = acc[1]; c[o + 2u] = acc[2]; c[o + 3u] = acc[3];
+  c[o + n4] = acc[4]; c[o + n4 + 1u] = acc[5]; c[o + n4 + 2u] = acc[6]; c[o + n4 + 3u] = acc[7];
+  c[o + 2u * n4] = acc[8]; c[o + 2u * n4 + 1u] = acc[9]; c[o + 2u * n4 + 2u] = acc[10]; c[o + 2u * n4 + 3u] = acc[11];
+  c[o + 3u * n4] = acc[12]; c[o + 3u * n4 + 1u] = acc[13]; c[o + 3u * n4 + 2u] = acc[14]; c[o + 3u * n4 + 3u] = acc[15];
+  c[o + 4u * n4] = acc[16]; c[o + 4u * n4 + 1u] = acc[17]; c[o + 4u * n4 + 2u] = acc[18]; c[o + 4u * n4 + 3u] = acc[19];
+  c[o + 5u * n4] = acc[20]; c[o + 5u * n4 + 1u] = acc[21]; c[o + 5u * n4 + 2u] = acc[22]; c[o + 5u * n4 + 3u] = acc[23];
+  c[o + 6u * n4] = acc[24]; c[o + 6u * n4 + 1u] = acc[25]; c[o + 6u * n4 + 2u] = acc[26]; c[o + 6u * n4 + 3u] = acc[27];
+  c[o + 7u * n4] = acc[28]; c[o + 7u * n4 + 1u] = acc[29]; c[o + 7u * n4 + 2u] = acc[30]; c[o + 7u * n4 + 3u] = acc[31];
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn mm_16x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = tileOf(gid, nwg, 16u, 2u);
+  if (!t.valid) { return; }
+  let k4 = dims.k / 4u;
+  let n4 = dims.n / 4u;
+  // acc[2·r + j]: row r, columns 4j .. 4j + 3 of the tile.
+  var acc: array<vec4<f32>, 32>;
+  for (var k = 0u; k < k4; k++) {
+    let bk = 4u * k * n4 + t.col4;
+    let b00 = b[bk]; let b10 = b[bk + n4]; let b20 = b[bk + 2u * n4]; let b30 = b[bk + 3u * n4];
+    let b01 = b[bk + 1u]; let b11 = b[bk + n4 + 1u]; let b21 = b[bk + 2u * n4 + 1u]; let b31 = b[bk + 3u * n4 + 1u];
+    let ak = t.row * k4 + k;
+    var av = a[ak];
+    acc[0] = madd(acc[0], av, b00, b10, b20, b30); acc[1] = madd(acc[1], av, b01, b11, b21, b31);
+    av = a[ak + k4];
+    acc[2] = madd(acc[2], av, b00, b10, b20, b30); acc[3] = madd(acc[3], av, b01, b11, b21, b31);
+    av = a[ak + 2u * k4];
+    acc[4] = madd(acc[4], av, b00, b10, b20, b30); acc[5] = madd(acc[5], av, b01, b11, b21, b31);
+    av = a[ak + 3u * k4];
+    acc[6] = madd(acc[6], av, b00, b10, b20, b30); acc[7] = madd(acc[7], av, b01, b11, b21, b31);
+    av = a[ak + 4u * k4];
+    acc[8] = madd(acc[8], av, b00, b10, b20, b30); acc[9] = madd(acc[9], av, b01, b11, b21, b31);
+    av = a[ak + 5u * k4];
+    acc[10] = madd(acc[10], av, b00, b10, b20, b30); acc[11] = madd(acc[11], av, b01, b11, b21, b31);
+    av = a[ak + 6u * k4];
+    acc[12] = madd(acc[12], av, b00, b10, b20, b30); acc[13] = madd(acc[13], av, b01, b11, b21, b31);
+    av = a[ak + 7u * k4];
+    acc[14] = madd(acc[14], av, b00, b10, b20, b30); acc[15] = madd(acc[15], av, b01, b11, b21, b31);
+    av = a[ak + 8u * k4];
+    acc[16] = madd(acc[16], av, b00, b10, b20, b30); acc[17] = madd(acc[17], av, b01, b11, b21, b31);
+    av = a[ak + 9u * k4];
+    acc[18] = madd(acc[18], av, b00, b10, b20, b30); acc[19] = madd(acc[19], av, b01, b11, b21, b31);
+    av = a[ak + 10u * k4];
+    acc[20] = madd(acc[20], av, b00, b10, b20, b30); acc[21] = madd(acc[21], av, b01, b11, b21, b31);
+    av = a[ak + 11u * k4];
+    acc[22] = madd(acc[22], av, b00, b10, b20, b30); acc[23] = madd(acc[23], av, b01, b11, b21, b31);
+    av = a[ak + 12u * k4];
+    acc[24] = madd(acc[24], av, b00, b10, b20, b30); acc[25] = madd(acc[25], av, b01, b11, b21, b31);
+    av = a[ak + 13u * k4];
+    acc[26] = madd(acc[26], av, b00, b10, b20, b30); acc[27] = madd(acc[27], av, b01, b11, b21, b31);
+    av = a[ak + 14u * k4];
+    acc[28] = madd(acc[28], av, b00, b10, b20, b30); acc[29] = madd(acc[29], av, b01, b11, b21, b31);
+    av = a[ak + 15u * k4];
+    acc[30] = madd(acc[30], av, b00, b10, b20, b30); acc[31] = madd(acc[31], av, b01, b11, b21, b31);
+  }
+  let o = t.row * n4 + t.col4;
+  c[o] = acc[0]; c[o + 1u] = acc[1];
+  c[o + n4] = acc[2]; c[o + n4 + 1u] = acc[3];
+  c[o + 2u * n4] = acc[4]; c[o + 2u * n4 + 1u] = acc[5];
+  c[o + 3u * n4] = acc[6]; c[o + 3u * n4 + 1u] = acc[7];
+  c[o + 4u * n4] = acc[8]; c[o + 4u * n4 + 1u] = acc[9];
+  c[o + 5u * n4] = acc[10]; c[o + 5u * n4 + 1u] = acc[11];
+  c[o + 6u * n4] = acc[12]; c[o + 6u * n4 + 1u] = acc[13];
+  c[o + 7u * n4] = acc[14]; c[o + 7u * n4 + 1u] = acc[15];
+  c[o + 8u * n4] = acc[16]; c[o + 8u * n4 + 1u] = acc[17];
+  c[o + 9u * n4] = acc[18]; c[o + 9u * n4 + 1u] = acc[19];
+  c[o + 10u * n4] = acc[20]; c[o + 10u * n4 + 1u] = acc[21];
+  c[o + 11u * n4] = acc[22]; c[o + 11u * n4 + 1u] = acc[23];
+  c[o + 12u * n4] = acc[24]; c[o + 12u * n4 + 1u] = acc[25];
+  c[o + 13u * n4] = acc[26]; c[o + 13u * n4 + 1u] = acc[27];
+  c[o + 14u * n4] = acc[28]; c[o + 14u * n4 + 1u] = acc[29];
+  c[o + 15u * n4] = acc[30]; c[o + 15u * n4 + 1u] = acc[31];
 }

@@ -25,7 +25,8 @@ export interface Settings {
   seed: number;
 }
 
-const TILES: MatmulConfig[] = [4, 8].flatMap((rows) => [4, 8].flatMap((cols) => [16, 64].map((workgroup) => ({ rows, cols, workgroup }))));
+const TILES: MatmulConfig[] = [[4, 4], [4, 8], [8, 4], [8, 8], [8, 16], [16, 8]]
+  .flatMap(([rows, cols]) => [16, 64].map((workgroup) => ({ rows: rows!, cols: cols!, workgroup })));
 
 export const FULL: Settings = {
   repetitions: 5,
