@@ -9,9 +9,11 @@ import source from './matmul.wgsl';
 export interface MatmulConfig {
   /** Rows of C per invocation. */
   rows: number;
-  /** Columns of C per invocation; matmul.wgsl has 4×4, 4×8, 8×4, 8×8, 8×16 and 16×8. */
+  /** Columns of C per invocation; matmul.wgsl has 4×4, 4×8, 8×4, 8×8, 8×16 and 16×8 (NT: 4×4, 8×8). */
   cols: number;
   workgroup: number;
+  /** B stored K×N (C = A·B) or N×K (C = A·Bᵀ, entry points mm_nt_RxC). */
+  transposedB?: boolean;
 }
 
 export interface MatmulResult extends MatmulConfig {
@@ -32,7 +34,7 @@ function checkSample(size: number, a: Float32Array, b: Float32Array, c: Float32A
     const row = (s * 131) % size;
     const col = (s * 977 + 3) % size;
     let expected = 0;
-    for (let k = 0; k < size; k++) expected += a[row * size + k]! * b[k * size + col]!;
+    for (let k = 0; k < size; k++) expected += a[row * size + k]! * (config.transposedB ? b[col * size + k]! : b[k * size + col]!);
     if (c[row * size + col] !== expected) {
       throw new Error(`matmul ${config.rows}×${config.cols}/${config.workgroup}: C[${row}, ${col}] = ${c[row * size + col]}, expected ${expected}`);
     }
@@ -62,7 +64,7 @@ export async function matmulCeiling(device: GPUDevice, size: number, configs: Ma
       const pipeline = await device.createComputePipelineAsync({
         label: `matmul ${config.rows}×${config.cols}/${config.workgroup}`,
         layout: 'auto',
-        compute: { module, entryPoint: `mm_${config.rows}x${config.cols}`, constants: { WORKGROUP: config.workgroup } },
+        compute: { module, entryPoint: `mm_${config.transposedB ? 'nt_' : ''}${config.rows}x${config.cols}`, constants: { WORKGROUP: config.workgroup } },
       });
       const bindGroup = device.createBindGroup({
         layout: pipeline.getBindGroupLayout(0),

@@ -53,7 +53,7 @@ try {
   if (flags.ceiling) {
     for (const c of await session.call('ceiling', FULL.matmul.size, FULL.matmul.configs, repetitions)) {
       const g = summarize(c.gflops);
-      console.log(`matmul ${c.size}³ ${c.rows}×${c.cols}/${c.workgroup}: ${g.median.toFixed(2)} (${g.min.toFixed(2)}–${g.max.toFixed(2)}) GFLOP/s`);
+      console.log(`matmul ${c.size}³ ${c.transposedB ? 'A·Bᵀ ' : ''}${c.rows}×${c.cols}/${c.workgroup}: ${g.median.toFixed(2)} (${g.min.toFixed(2)}–${g.max.toFixed(2)}) GFLOP/s`);
     }
   }
   for (const variant of flags.variant) {

@@ -252,3 +252,72 @@ fn mm_16x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   c[o + 14u * n4] = acc[28]; c[o + 14u * n4 + 1u] = acc[29];
   c[o + 15u * n4] = acc[30]; c[o + 15u * n4 + 1u] = acc[31];
 }
+
+// C = A·Bᵀ with B stored N×K (as a linear layer's weight), so both operands stream along K in
+// memory; about as fast as C = A·B on SwiftShader (within a few %), tried for the ceiling too.
+fn nt4(acc: vec4<f32>, av: vec4<f32>, b0: vec4<f32>, b1: vec4<f32>, b2: vec4<f32>, b3: vec4<f32>) -> vec4<f32> {
+  return acc + vec4<f32>(dot(av, b0), dot(av, b1), dot(av, b2), dot(av, b3));
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn mm_nt_4x4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = tileOf(gid, nwg, 4u, 1u);
+  if (!t.valid) { return; }
+  let k4 = dims.k / 4u;
+  let col = 4u * t.col4;
+  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
+  for (var k = 0u; k < k4; k++) {
+    let bk = col * k4 + k;
+    let b0 = b[bk]; let b1 = b[bk + k4]; let b2 = b[bk + 2u * k4]; let b3 = b[bk + 3u * k4];
+    let ak = t.row * k4 + k;
+    c0 = nt4(c0, a[ak], b0, b1, b2, b3);
+    c1 = nt4(c1, a[ak + k4], b0, b1, b2, b3);
+    c2 = nt4(c2, a[ak + 2u * k4], b0, b1, b2, b3);
+    c3 = nt4(c3, a[ak + 3u * k4], b0, b1, b2, b3);
+  }
+  let n4 = dims.n / 4u;
+  let o = t.row * n4 + t.col4;
+  c[o] = c0; c[o + n4] = c1; c[o + 2u * n4] = c2; c[o + 3u * n4] = c3;
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn mm_nt_8x8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let t = tileOf(gid, nwg, 8u, 2u);
+  if (!t.valid) { return; }
+  let k4 = dims.k / 4u;
+  let col = 4u * t.col4;
+  // acc[2·r + q]: row r, columns 4q .. 4q + 3 of the tile.
+  var acc: array<vec4<f32>, 16>;
+  for (var k = 0u; k < k4; k++) {
+    let bk = col * k4 + k;
+    let b0 = b[bk]; let b1 = b[bk + k4]; let b2 = b[bk + 2u * k4]; let b3 = b[bk + 3u * k4];
+    let b4 = b[bk + 4u * k4]; let b5 = b[bk + 5u * k4]; let b6 = b[bk + 6u * k4]; let b7 = b[bk + 7u * k4];
+    let ak = t.row * k4 + k;
+    var av = a[ak];
+    acc[0] = nt4(acc[0], av, b0, b1, b2, b3); acc[1] = nt4(acc[1], av, b4, b5, b6, b7);
+    av = a[ak + k4];
+    acc[2] = nt4(acc[2], av, b0, b1, b2, b3); acc[3] = nt4(acc[3], av, b4, b5, b6, b7);
+    av = a[ak + 2u * k4];
+    acc[4] = nt4(acc[4], av, b0, b1, b2, b3); acc[5] = nt4(acc[5], av, b4, b5, b6, b7);
+    av = a[ak + 3u * k4];
+    acc[6] = nt4(acc[6], av, b0, b1, b2, b3); acc[7] = nt4(acc[7], av, b4, b5, b6, b7);
+    av = a[ak + 4u * k4];
+    acc[8] = nt4(acc[8], av, b0, b1, b2, b3); acc[9] = nt4(acc[9], av, b4, b5, b6, b7);
+    av = a[ak + 5u * k4];
+    acc[10] = nt4(acc[10], av, b0, b1, b2, b3); acc[11] = nt4(acc[11], av, b4, b5, b6, b7);
+    av = a[ak + 6u * k4];
+    acc[12] = nt4(acc[12], av, b0, b1, b2, b3); acc[13] = nt4(acc[13], av, b4, b5, b6, b7);
+    av = a[ak + 7u * k4];
+    acc[14] = nt4(acc[14], av, b0, b1, b2, b3); acc[15] = nt4(acc[15], av, b4, b5, b6, b7);
+  }
+  let n4 = dims.n / 4u;
+  let o = t.row * n4 + t.col4;
+  c[o] = acc[0]; c[o + 1u] = acc[1];
+  c[o + n4] = acc[2]; c[o + n4 + 1u] = acc[3];
+  c[o + 2u * n4] = acc[4]; c[o + 2u * n4 + 1u] = acc[5];
+  c[o + 3u * n4] = acc[6]; c[o + 3u * n4 + 1u] = acc[7];
+  c[o + 4u * n4] = acc[8]; c[o + 4u * n4 + 1u] = acc[9];
+  c[o + 5u * n4] = acc[10]; c[o + 5u * n4 + 1u] = acc[11];
+  c[o + 6u * n4] = acc[12]; c[o + 6u * n4 + 1u] = acc[13];
+  c[o + 7u * n4] = acc[14]; c[o + 7u * n4 + 1u] = acc[15];
+}

@@ -120,7 +120,7 @@ const range = (s: Summary, digits = 0) => `${fixed(s.median, digits)} (${fixed(s
 export function printSummary(r: Report, log: (line: string) => void = console.log): void {
   log(`\n${r.device.vendor} ${r.device.architecture} ${r.device.description} · ${r.versions.runtime} · TF.js ${r.versions.tfjs} on ${r.tfjs.backend}`);
   log(`one training sample = ${(r.flops.perTrainingSample / 1e6).toFixed(3)} MFLOP (conv + linear, forward + backward); ` +
-    `matmul ceiling ${range(r.ceiling.matmul.median, 2)} GFLOP/s (${r.ceiling.matmul.size}³, ${r.ceiling.matmul.rows}×${r.ceiling.matmul.cols} per thread, workgroup ${r.ceiling.matmul.workgroup})\n`);
+    `matmul ceiling ${range(r.ceiling.matmul.median, 2)} GFLOP/s (${r.ceiling.matmul.size}³${r.ceiling.matmul.transposedB ? ' A·Bᵀ' : ''}, ${r.ceiling.matmul.rows}×${r.ceiling.matmul.cols} per thread, workgroup ${r.ceiling.matmul.workgroup})\n`);
   const rows = r.ratios.map((ratio) => {
     const same = (x: { variant: string; batch: number }) => x.variant === ratio.variant && x.batch === ratio.batch;
     const ours = r.throughput.find((t) => t.engine === 'ours' && same(t))!;

@@ -26,7 +26,8 @@ export interface Settings {
 }
 
 const TILES: MatmulConfig[] = [[4, 4], [4, 8], [8, 4], [8, 8], [8, 16], [16, 8]]
-  .flatMap(([rows, cols]) => [16, 64].map((workgroup) => ({ rows: rows!, cols: cols!, workgroup })));
+  .flatMap(([rows, cols]) => [16, 64].map((workgroup) => ({ rows: rows!, cols: cols!, workgroup })))
+  .concat([4, 8].flatMap((size) => [16, 64].map((workgroup) => ({ rows: size, cols: size, workgroup, transposedB: true }))));
 
 export const FULL: Settings = {
   repetitions: 5,
