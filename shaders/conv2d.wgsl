@@ -17,7 +17,7 @@
 // columns; unpadded convolutions skip the padding checks (every column is in range); each sum is
 // split into chunks of consecutive pixels. Pass 1 (conv_weight_partials) sums one
 // tile over one chunk per invocation; pass 2 (conv_weight_reduce) adds the chunk sums of one
-// output in chunk order. This two-level tree has a fixed order, so results are bit-identical run
+// output in chunk order (with a single chunk, pass 1 stores the sums itself). This two-level tree has a fixed order, so results are bit-identical run
 // after run, and its rounding error grows with chunk length + chunk count rather than with
 // n·H'·W'. It needs no workgroup memory: a workgroup tree reduction with barriers measured 2–3×
 // slower here on SwiftShader.
@@ -485,9 +485,29 @@ fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid
     n += select(0u, 1u, wrap_h);
   }
 
-  let base = t * 32u;
-  for (var s = 0u; s < 4u * wgrad.tile_channels; s++) {
-    partials[base + s] = acc[s];
+  if (wgrad.chunks > 1u) {
+    let base = t * 32u;
+    for (var s = 0u; s < 4u * wgrad.tile_channels; s++) {
+      partials[base + s] = acc[s];
+    }
+    return;
+  }
+  // A single chunk (conv3: one output pixel per sample) is the whole sum: store it, and skip the
+  // reduce pass.
+  for (var m = 0u; m < wgrad.tile_channels; m++) {
+    let o = o0 + m;
+    if (o >= wgrad.out_channels) {
+      break;
+    }
+    for (var c = 0u; c < 16u; c++) {
+      let col = c0 + c;
+      let sum = acc[4u * m + c / 4u][c % 4u];
+      if (col < wgrad.cols) {
+        dweight[o * wgrad.cols + col] = sum;
+      } else if (col == wgrad.cols) {
+        dbias[o] = sum;
+      }
+    }
   }
 }
 

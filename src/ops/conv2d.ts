@@ -65,8 +65,9 @@ export class Conv2d {
   private readonly backwardInputInvocations: number;
   private readonly partialsInvocations: number;
   private readonly reduceInvocations: number;
-  /** Per-chunk partial sums of backwardWeight, reduced in a second pass. */
+  /** Per-chunk partial sums of backwardWeight, reduced in a second pass (unless there is one chunk). */
   private readonly partials: Tensor;
+  private readonly chunks: number;
 
   constructor(gpu: Gpu, config: Conv2dConfig) {
     for (const field of ['batch', 'inChannels', 'outChannels', 'height', 'width', 'kernelSize'] as const) {
@@ -118,6 +119,7 @@ export class Conv2d {
     // Equal chunk lengths, and no empty chunk at the end.
     const chunkLength = Math.ceil(pixels / Math.ceil(pixels / CHUNK_PIXELS));
     const chunks = Math.ceil(pixels / chunkLength);
+    this.chunks = chunks;
     this.partialsInvocations = tiles * chunks;
     this.reduceInvocations = cout * (cols + 1);
     this.partials = gpu.tensor('conv2d.partials', [tiles * chunks * PARTIAL_FLOATS]);
@@ -146,12 +148,12 @@ export class Conv2d {
     this.expect('backwardWeight', {
       x: [x, this.inputShape], dy: [dy, this.outputShape], dWeight: [dWeight, this.weightShape], dBias: [dBias, this.biasShape],
     });
-    const partials = this.partialsKernel.bind({ wgrad: this.backwardWeightParams, x, dy, partials: this.partials });
+    const partials = this.partialsKernel.bind({ wgrad: this.backwardWeightParams, x, dy, partials: this.partials, dweight: dWeight, dbias: dBias });
+    const pass1 = this.partialsKernel.dispatchThreads(partials, this.partialsInvocations);
+    // One chunk: pass 1 has stored the sums.
+    if (this.chunks === 1) return [pass1];
     const reduce = this.reduceKernel.bind({ wgrad: this.backwardWeightParams, partials: this.partials, dweight: dWeight, dbias: dBias });
-    return [
-      this.partialsKernel.dispatchThreads(partials, this.partialsInvocations),
-      this.reduceKernel.dispatchThreads(reduce, this.reduceInvocations),
-    ];
+    return [pass1, this.reduceKernel.dispatchThreads(reduce, this.reduceInvocations)];
   }
 
   private expect(method: string, tensors: Record<string, [Tensor, readonly number[]]>): void {
