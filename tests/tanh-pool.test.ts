@@ -13,8 +13,8 @@ const SEED = suiteSeed(707);
 const TOL = { atol: 1e-6, rtol: 1e-5 };
 
 // [batch, channels, height, width, k]: LeNet's two pooled maps, batch 1, odd sizes (floor mode
-// leaves the last row/column outside every window), k = 3.
-const CASES = [[4, 6, 28, 28, 2], [4, 16, 10, 10, 2], [1, 1, 5, 5, 2], [3, 5, 7, 9, 3], [2, 3, 6, 4, 2]];
+// leaves the last row/column outside every window).
+const CASES = [[4, 6, 28, 28, 2], [4, 16, 10, 10, 2], [1, 1, 5, 5, 2], [3, 5, 7, 9, 2], [2, 3, 6, 4, 2]];
 
 for (const [batch, channels, height, width, k] of CASES as [number, number, number, number, number][]) {
   test(`[${batch},${channels},${height},${width}] k${k}: equals unfused tanh → avgpool bit for bit (tanh kept in place), and the reference`, async () => {
@@ -67,6 +67,8 @@ test('shape mismatches and bad sizes are refused by name', async () => {
   assert.match(bad.error?.message ?? '', /TanhPool forward: y has shape \[1, 2, 3, 3\] but \[1, 2, 2, 2\] was expected/);
   const size = await runOnGpu({ tensors: {}, ops: { f: { op: 'TanhPool', args: [{ batch: 1, channels: 2, height: 4, width: 4, kernelSize: 0 }] } }, actions: [] });
   assert.match(size.error?.message ?? '', /TanhPool: kernelSize must be a positive integer, got 0/);
+  const three = await runOnGpu({ tensors: {}, ops: { f: { op: 'TanhPool', args: [{ batch: 1, channels: 2, height: 6, width: 6, kernelSize: 3 }] } }, actions: [] });
+  assert.match(three.error?.message ?? '', /TanhPool: kernelSize must be 2 \(other windows: Tanh then AvgPool2d\), got 3/);
 });
 
 test.run();

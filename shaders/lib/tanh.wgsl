@@ -7,11 +7,11 @@
 // odd Taylor series instead.
 fn stable_tanh(v: f32) -> f32 {
   let a = abs(v);
-  if (a < 0.125) {
-    let a2 = a * a;
-    // tanh a = a - a³/3 + 2a⁵/15 - 17a⁷/315; the next term is below 2e-10·a here.
-    return sign(v) * a * (1.0 + a2 * (-1.0 / 3.0 + a2 * (2.0 / 15.0 + a2 * (-17.0 / 315.0))));
-  }
+  let a2 = a * a;
+  // tanh a = a - a³/3 + 2a⁵/15 - 17a⁷/315; the next term is below 2e-10·a for a < 0.125.
+  let series = a * (1.0 + a2 * (-1.0 / 3.0 + a2 * (2.0 / 15.0 + a2 * (-17.0 / 315.0))));
   let t = exp(-2.0 * a);
-  return sign(v) * (1.0 - t) / (1.0 + t);
+  // Both forms, then a select: SIMD lanes would run both sides of a branch anyway, and a
+  // branch costs SwiftShader more than the arithmetic.
+  return sign(v) * select((1.0 - t) / (1.0 + t), series, a < 0.125);
 }

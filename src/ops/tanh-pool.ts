@@ -1,6 +1,6 @@
 /**
- * tanh followed by non-overlapping average pooling, fused (shaders/tanh_pool.wgsl): bit-identical
- * to Tanh then AvgPool2d with stride = kernelSize. Forward replaces its input z by tanh(z) in
+ * tanh followed by 2×2 average pooling with stride 2 (LeNet-5's), fused (shaders/tanh_pool.wgsl):
+ * bit-identical to Tanh then AvgPool2d. Forward replaces its input z by tanh(z) in
  * place, which is all backward needs: no separate activation buffer, no tanh in backward.
  */
 import poolSource from '../../shaders/tanh_pool.wgsl';
@@ -18,7 +18,7 @@ export interface TanhPoolConfig {
   channels: number;
   height: number;
   width: number;
-  /** Window size and stride. */
+  /** Window size and stride: 2, the only one the fused kernels implement. */
   kernelSize: number;
 }
 
@@ -36,6 +36,7 @@ export class TanhPool {
       if (!Number.isInteger(value) || value <= 0) throw new RangeError(`TanhPool: ${field} must be a positive integer, got ${value}`);
     }
     const { batch, channels, height, width, kernelSize: k } = config;
+    if (k !== 2) throw new RangeError(`TanhPool: kernelSize must be 2 (other windows: Tanh then AvgPool2d), got ${k}`);
     if (k > height || k > width) throw new RangeError(`TanhPool: kernelSize ${k} exceeds the ${height}×${width} input`);
     const outHeight = Math.floor(height / k);
     const outWidth = Math.floor(width / k);
@@ -45,7 +46,7 @@ export class TanhPool {
     this.forwardKernel = gpu.kernel(SHADER, source, 'tanh_pool_forward');
     this.backwardKernel = gpu.kernel(SHADER, source, 'tanh_pool_backward');
     this.params = gpu.uniform('tanh_pool.params', this.forwardKernel.packUniform('params', {
-      planes: batch * channels, height, width, out_height: outHeight, out_width: outWidth, kernel_size: k, area: k * k,
+      planes: batch * channels, height, width, out_height: outHeight, out_width: outWidth,
     }));
   }
 
