@@ -41,9 +41,10 @@ fn gather_batch(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let image = min(order[step.batch_start + sample], params.images - 1u);
   let packed = pixels[image * params.words_per_image + word];
   let out = t * 4u;
-  for (var k = 0u; k < 4u; k++) {
-    x[out + k] = f32((packed >> (8u * k)) & 0xffu) * params.scale + params.shift;
-  }
+  x[out] = f32(packed & 0xffu) * params.scale + params.shift;
+  x[out + 1u] = f32((packed >> 8u) & 0xffu) * params.scale + params.shift;
+  x[out + 2u] = f32((packed >> 16u) & 0xffu) * params.scale + params.shift;
+  x[out + 3u] = f32(packed >> 24u) * params.scale + params.shift;
   if (word == 0u) {
     y[sample] = labels[image];
   }

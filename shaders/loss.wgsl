@@ -11,15 +11,16 @@
 // A label ≥ C (no such class) is not read as an index: that sample adds 0 to the loss, counts as
 // wrong, still counts in N, and gets a zero gradient row.
 // Forward and evaluate run as ONE workgroup over the whole batch: each invocation sums its
-// samples (n = lid, lid + WG, ...), then a fixed-order tree reduction adds the partial sums, so
-// the accumulation is race-free and bit-reproducible.
+// samples (n = lid, lid + WG, ...), then invocation 0 adds the partial sums in order, so the
+// accumulation is race-free and bit-reproducible. (A tree reduction needs a barrier per level,
+// and barriers in a loop cost SwiftShader far more than 64 sequential adds.)
 
 struct Params {
   batch: u32,
   classes: u32,
 }
 
-const WG: u32 = 256u;
+const WG: u32 = 64u;
 const PREDICT_WG: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -76,16 +77,15 @@ fn accumulate(lid: u32, loss: f32, correct: u32) {
   loss_partial[lid] = loss;
   correct_partial[lid] = correct;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      loss_partial[lid] += loss_partial[lid + stride];
-      correct_partial[lid] += correct_partial[lid + stride];
-    }
-    workgroupBarrier();
-  }
   if (lid == 0u) {
-    metrics[0] += loss_partial[0];
-    metrics[1] += f32(correct_partial[0]);
+    var loss_sum = 0.0;
+    var correct_sum = 0u;
+    for (var i = 0u; i < WG; i++) {
+      loss_sum += loss_partial[i];
+      correct_sum += correct_partial[i];
+    }
+    metrics[0] += loss_sum;
+    metrics[1] += f32(correct_sum);
     metrics[2] += f32(params.batch);
   }
 }
