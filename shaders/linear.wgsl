@@ -3,14 +3,13 @@
 //   backward_input:  dx = dy · W
 //   backward_weight: dW = dyᵀ · x,  db = Σ_n dy
 //
-// Each invocation computes a TILE×TILE block of outputs in registers (8 loads feed 16 FMAs);
-// workgroup-memory tiling was slower on SwiftShader. Tile indices past the edge are clamped for
-// the loads, so the inner loops have no branches, and only the stores are guarded. The
-// accumulators are four vec4 variables, not an array indexed in a loop, which a compiler may
-// keep in memory instead of registers. Every output
-// is one sequential sum in a fixed order, so results are deterministic; backward_weight sums
-// over the batch this way too, with no cross-invocation reduction.
-// The 1-D grid of tiles may be folded into 2-D.
+// Each invocation computes a TILE×TILE (8×8) block of outputs in registers: per step of the sum
+// 16 loads feed 64 multiply-adds (every load is a per-lane gather on SwiftShader, so larger tiles
+// pay: with 8×8 tiles in workgroups of 16, fc1's three products take 1.1 ms per batch of 64
+// instead of 1.6). Workgroup-memory tiling was slower on SwiftShader. Tile indices past the edge are clamped for the loads, so the inner loops have no
+// branches, and only the stores are guarded. Every output is one sequential sum in a fixed
+// order, so results are deterministic; backward_weight sums over the batch this way too, with no
+// cross-invocation reduction. The 1-D grid of tiles may be folded into 2-D.
 
 struct Params {
   batch: u32,
@@ -18,8 +17,9 @@ struct Params {
   out_features: u32,
 }
 
-const WG: u32 = 64u;
-const TILE: u32 = 4u;
+// Few, large tiles: small workgroups spread them over SwiftShader's threads.
+const WG: u32 = 16u;
+const TILE: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -45,50 +45,50 @@ fn tile_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, rows: u32, cols: u32) -> Ti
   return Tile((t / tile_cols) * TILE, (t % tile_cols) * TILE, t < tile_rows * tile_cols);
 }
 
-// The TILE indices starting at `start`, clamped to `limit - 1` so loads stay in bounds.
+// Four indices from `start`, clamped to `limit - 1` so loads stay in bounds.
 fn clamped(start: u32, limit: u32) -> vec4<u32> {
-  let last = limit - 1u;
-  return min(vec4<u32>(start, start + 1u, start + 2u, start + 3u), vec4<u32>(last));
+  return min(vec4<u32>(start) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(limit - 1u));
 }
 
-// Row r of a tile's outputs, guarded against the edges.
-fn store_y(tile: Tile, r: u32, v: vec4<f32>) {
-  let n = tile.row + r;
-  if (n < params.batch) {
-    for (var c = 0u; c < TILE; c++) {
-      let o = tile.col + c;
-      if (o < params.out_features) {
-        y[n * params.out_features + o] = v[c];
-      }
-    }
-  }
+// acc[2r + h] += rows[r] · cols[4h .. 4h + 3]: the outer product of a tile's 8 row values
+// (r_lo, r_hi) and 8 column values (c_lo, c_hi).
+fn outer(acc: ptr<function, array<vec4<f32>, 16>>, r_lo: vec4<f32>, r_hi: vec4<f32>, c_lo: vec4<f32>, c_hi: vec4<f32>) {
+  (*acc)[0] += r_lo.x * c_lo; (*acc)[1] += r_lo.x * c_hi;
+  (*acc)[2] += r_lo.y * c_lo; (*acc)[3] += r_lo.y * c_hi;
+  (*acc)[4] += r_lo.z * c_lo; (*acc)[5] += r_lo.z * c_hi;
+  (*acc)[6] += r_lo.w * c_lo; (*acc)[7] += r_lo.w * c_hi;
+  (*acc)[8] += r_hi.x * c_lo; (*acc)[9] += r_hi.x * c_hi;
+  (*acc)[10] += r_hi.y * c_lo; (*acc)[11] += r_hi.y * c_hi;
+  (*acc)[12] += r_hi.z * c_lo; (*acc)[13] += r_hi.z * c_hi;
+  (*acc)[14] += r_hi.w * c_lo; (*acc)[15] += r_hi.w * c_hi;
 }
 
-fn store_dx(tile: Tile, r: u32, v: vec4<f32>) {
-  let n = tile.row + r;
-  if (n < params.batch) {
-    for (var c = 0u; c < TILE; c++) {
-      let i = tile.col + c;
-      if (i < params.in_features) {
-        dx[n * params.in_features + i] = v[c];
-      }
-    }
-  }
+fn gather_x(i: vec4<u32>) -> vec4<f32> {
+  return vec4<f32>(x[i.x], x[i.y], x[i.z], x[i.w]);
 }
 
-fn store_dw(tile: Tile, r: u32, v: vec4<f32>, db: f32) {
-  let o = tile.row + r;
-  if (o < params.out_features) {
-    for (var c = 0u; c < TILE; c++) {
-      let i = tile.col + c;
-      if (i < params.in_features) {
-        d_weight[o * params.in_features + i] = v[c];
-      }
-    }
-    if (tile.col == 0u) {
-      d_bias[o] = db;
-    }
-  }
+fn gather_weight(i: vec4<u32>) -> vec4<f32> {
+  return vec4<f32>(weight[i.x], weight[i.y], weight[i.z], weight[i.w]);
+}
+
+fn gather_dy(i: vec4<u32>) -> vec4<f32> {
+  return vec4<f32>(dy[i.x], dy[i.y], dy[i.z], dy[i.w]);
+}
+
+// Output e (0..63, row-major) of a tile in a [rows, cols] row-major tensor: its flat index and
+// value, and whether it lies inside the tensor.
+struct Output {
+  index: u32,
+  value: f32,
+  valid: bool,
+}
+
+fn tile_output(tile: Tile, acc: ptr<function, array<vec4<f32>, 16>>, e: u32, rows: u32, cols: u32) -> Output {
+  let r = e / TILE;
+  let c = e % TILE;
+  let row = tile.row + r;
+  let col = tile.col + c;
+  return Output(row * cols + col, (*acc)[2u * r + c / 4u][c % 4u], row < rows && col < cols);
 }
 
 @compute @workgroup_size(WG)
@@ -100,25 +100,20 @@ fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   if (!tile.valid) {
     return;
   }
-  let xr = clamped(tile.row, params.batch) * n_in;
-  let wr = clamped(tile.col, n_out) * n_in;
-  var a0 = vec4<f32>(0.0);
-  var a1 = vec4<f32>(0.0);
-  var a2 = vec4<f32>(0.0);
-  var a3 = vec4<f32>(0.0);
+  let x_lo = clamped(tile.row, params.batch) * n_in;
+  let x_hi = clamped(tile.row + 4u, params.batch) * n_in;
+  let w_lo = clamped(tile.col, n_out) * n_in;
+  let w_hi = clamped(tile.col + 4u, n_out) * n_in;
+  var acc: array<vec4<f32>, 16>;
   for (var k = 0u; k < n_in; k++) {
-    let w = vec4<f32>(weight[wr.x + k], weight[wr.y + k], weight[wr.z + k], weight[wr.w + k]);
-    a0 += x[xr.x + k] * w;
-    a1 += x[xr.y + k] * w;
-    a2 += x[xr.z + k] * w;
-    a3 += x[xr.w + k] * w;
+    outer(&acc, gather_x(x_lo + k), gather_x(x_hi + k), gather_weight(w_lo + k), gather_weight(w_hi + k));
   }
-  let oc = clamped(tile.col, n_out);
-  let b = vec4<f32>(bias[oc.x], bias[oc.y], bias[oc.z], bias[oc.w]);
-  store_y(tile, 0u, a0 + b);
-  store_y(tile, 1u, a1 + b);
-  store_y(tile, 2u, a2 + b);
-  store_y(tile, 3u, a3 + b);
+  for (var e = 0u; e < TILE * TILE; e++) {
+    let out = tile_output(tile, &acc, e, params.batch, n_out);
+    if (out.valid) {
+      y[out.index] = out.value + bias[tile.col + e % TILE];
+    }
+  }
 }
 
 @compute @workgroup_size(WG)
@@ -130,24 +125,21 @@ fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
   if (!tile.valid) {
     return;
   }
-  let dr = clamped(tile.row, params.batch) * n_out;
-  let ic = clamped(tile.col, n_in);
-  var a0 = vec4<f32>(0.0);
-  var a1 = vec4<f32>(0.0);
-  var a2 = vec4<f32>(0.0);
-  var a3 = vec4<f32>(0.0);
+  let d_lo = clamped(tile.row, params.batch) * n_out;
+  let d_hi = clamped(tile.row + 4u, params.batch) * n_out;
+  let i_lo = clamped(tile.col, n_in);
+  let i_hi = clamped(tile.col + 4u, n_in);
+  var acc: array<vec4<f32>, 16>;
   for (var o = 0u; o < n_out; o++) {
     let wo = o * n_in;
-    let w = vec4<f32>(weight[wo + ic.x], weight[wo + ic.y], weight[wo + ic.z], weight[wo + ic.w]);
-    a0 += dy[dr.x + o] * w;
-    a1 += dy[dr.y + o] * w;
-    a2 += dy[dr.z + o] * w;
-    a3 += dy[dr.w + o] * w;
+    outer(&acc, gather_dy(d_lo + o), gather_dy(d_hi + o), gather_weight(i_lo + wo), gather_weight(i_hi + wo));
   }
-  store_dx(tile, 0u, a0);
-  store_dx(tile, 1u, a1);
-  store_dx(tile, 2u, a2);
-  store_dx(tile, 3u, a3);
+  for (var e = 0u; e < TILE * TILE; e++) {
+    let out = tile_output(tile, &acc, e, params.batch, n_in);
+    if (out.valid) {
+      dx[out.index] = out.value;
+    }
+  }
 }
 
 // Tiles of dW are (output row, input column). The bias gradient reuses the dy values the tile
@@ -161,26 +153,32 @@ fn linear_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wo
   if (!tile.valid) {
     return;
   }
-  let oc = clamped(tile.row, n_out);
-  let ic = clamped(tile.col, n_in);
-  var a0 = vec4<f32>(0.0);
-  var a1 = vec4<f32>(0.0);
-  var a2 = vec4<f32>(0.0);
-  var a3 = vec4<f32>(0.0);
-  var db = vec4<f32>(0.0);
+  let o_lo = clamped(tile.row, n_out);
+  let o_hi = clamped(tile.row + 4u, n_out);
+  let i_lo = clamped(tile.col, n_in);
+  let i_hi = clamped(tile.col + 4u, n_in);
+  var acc: array<vec4<f32>, 16>;
+  var db_lo = vec4<f32>(0.0);
+  var db_hi = vec4<f32>(0.0);
   for (var n = 0u; n < params.batch; n++) {
     let dn = n * n_out;
     let xn = n * n_in;
-    let g = vec4<f32>(dy[dn + oc.x], dy[dn + oc.y], dy[dn + oc.z], dy[dn + oc.w]);
-    let v = vec4<f32>(x[xn + ic.x], x[xn + ic.y], x[xn + ic.z], x[xn + ic.w]);
-    a0 += g.x * v;
-    a1 += g.y * v;
-    a2 += g.z * v;
-    a3 += g.w * v;
-    db += g;
+    let g_lo = gather_dy(o_lo + dn);
+    let g_hi = gather_dy(o_hi + dn);
+    outer(&acc, g_lo, g_hi, gather_x(i_lo + xn), gather_x(i_hi + xn));
+    db_lo += g_lo;
+    db_hi += g_hi;
   }
-  store_dw(tile, 0u, a0, db.x);
-  store_dw(tile, 1u, a1, db.y);
-  store_dw(tile, 2u, a2, db.z);
-  store_dw(tile, 3u, a3, db.w);
+  for (var e = 0u; e < TILE * TILE; e++) {
+    let out = tile_output(tile, &acc, e, n_out, n_in);
+    if (out.valid) {
+      d_weight[out.index] = out.value;
+    }
+  }
+  if (tile.col == 0u) {
+    let db = array<f32, 8>(db_lo.x, db_lo.y, db_lo.z, db_lo.w, db_hi.x, db_hi.y, db_hi.z, db_hi.w);
+    for (var r = 0u; r < min(n_out - tile.row, TILE); r++) {
+      d_bias[tile.row + r] = db[r];
+    }
+  }
 }

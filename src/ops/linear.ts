@@ -7,7 +7,7 @@ import { expectShape, type Tensor } from '../gpu/tensor.ts';
 
 const SHADER = 'linear.wgsl';
 /** Outputs per invocation along each axis (TILE in the shader). */
-const TILE = 4;
+const TILE = 8;
 
 export interface LinearConfig {
   batch: number;
