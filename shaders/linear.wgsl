@@ -2,6 +2,11 @@
 //   forward:         y  = x · Wᵀ + b
 //   backward_input:  dx = dy · W
 //   backward_weight: dW = dyᵀ · x,  db = Σ_n dy
+// and, fused with the tanh around them (LeNet's fc1 → tanh → fc2): *_forward_tanh writes
+// tanh(x · Wᵀ + b), and *_backward_input_tanh multiplies dx by (1 − t²) for the tanh output t that
+// fed this layer, so the gradient comes out through that tanh. Same operations in the same
+// order as the separate kernels (activation.wgsl), so the same bits, one dispatch fewer each.
+// stable_tanh comes from lib/tanh.wgsl, prepended by src/ops/linear.ts.
 //
 // Each invocation computes a TILE×TILE (8×8) block of outputs in registers: per step of the sum
 // 16 loads feed 64 multiply-adds (every load is a per-lane gather on SwiftShader, so larger tiles
@@ -30,6 +35,8 @@ const TILE: u32 = 8u;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(7) var<storage, read_write> d_weight: array<f32>;
 @group(0) @binding(8) var<storage, read_write> d_bias: array<f32>;
+// backward_input_tanh: the tanh output that was this layer's input, [N, in].
+@group(0) @binding(9) var<storage, read> through: array<f32>;
 
 // Origin (row, column) of this invocation's tile in a rows × cols output, or none past the end.
 struct Tile {
@@ -91,15 +98,10 @@ fn tile_output(tile: Tile, acc: ptr<function, array<vec4<f32>, 16>>, e: u32, row
   return Output(row * cols + col, (*acc)[2u * r + c / 4u][c % 4u], row < rows && col < cols);
 }
 
-@compute @workgroup_size(WG)
-fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                  @builtin(local_invocation_index) lid: u32) {
+// The sums of a forward tile (no bias).
+fn forward_sums(tile: Tile) -> array<vec4<f32>, 16> {
   let n_in = params.in_features;
   let n_out = params.out_features;
-  let tile = tile_of(wid, nwg, lid, params.batch, n_out);
-  if (!tile.valid) {
-    return;
-  }
   let x_lo = clamped(tile.row, params.batch) * n_in;
   let x_hi = clamped(tile.row + 4u, params.batch) * n_in;
   let w_lo = clamped(tile.col, n_out) * n_in;
@@ -108,8 +110,19 @@ fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   for (var k = 0u; k < n_in; k++) {
     outer(&acc, gather_x(x_lo + k), gather_x(x_hi + k), gather_weight(w_lo + k), gather_weight(w_hi + k));
   }
+  return acc;
+}
+
+@compute @workgroup_size(WG)
+fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let tile = tile_of(wid, nwg, lid, params.batch, params.out_features);
+  if (!tile.valid) {
+    return;
+  }
+  var acc = forward_sums(tile);
   for (var e = 0u; e < TILE * TILE; e++) {
-    let out = tile_output(tile, &acc, e, params.batch, n_out);
+    let out = tile_output(tile, &acc, e, params.batch, params.out_features);
     if (out.valid) {
       y[out.index] = out.value + bias[tile.col + e % TILE];
     }
@@ -117,14 +130,25 @@ fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
 }
 
 @compute @workgroup_size(WG)
-fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                         @builtin(local_invocation_index) lid: u32) {
-  let n_in = params.in_features;
-  let n_out = params.out_features;
-  let tile = tile_of(wid, nwg, lid, params.batch, n_in);
+fn linear_forward_tanh(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                       @builtin(local_invocation_index) lid: u32) {
+  let tile = tile_of(wid, nwg, lid, params.batch, params.out_features);
   if (!tile.valid) {
     return;
   }
+  var acc = forward_sums(tile);
+  for (var e = 0u; e < TILE * TILE; e++) {
+    let out = tile_output(tile, &acc, e, params.batch, params.out_features);
+    if (out.valid) {
+      y[out.index] = stable_tanh(out.value + bias[tile.col + e % TILE]);
+    }
+  }
+}
+
+// The sums of a backward-input tile.
+fn input_sums(tile: Tile) -> array<vec4<f32>, 16> {
+  let n_in = params.in_features;
+  let n_out = params.out_features;
   let d_lo = clamped(tile.row, params.batch) * n_out;
   let d_hi = clamped(tile.row + 4u, params.batch) * n_out;
   let i_lo = clamped(tile.col, n_in);
@@ -134,10 +158,38 @@ fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
     let wo = o * n_in;
     outer(&acc, gather_dy(d_lo + o), gather_dy(d_hi + o), gather_weight(i_lo + wo), gather_weight(i_hi + wo));
   }
+  return acc;
+}
+
+@compute @workgroup_size(WG)
+fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                         @builtin(local_invocation_index) lid: u32) {
+  let tile = tile_of(wid, nwg, lid, params.batch, params.in_features);
+  if (!tile.valid) {
+    return;
+  }
+  var acc = input_sums(tile);
   for (var e = 0u; e < TILE * TILE; e++) {
-    let out = tile_output(tile, &acc, e, params.batch, n_in);
+    let out = tile_output(tile, &acc, e, params.batch, params.in_features);
     if (out.valid) {
       dx[out.index] = out.value;
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn linear_backward_input_tanh(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                              @builtin(local_invocation_index) lid: u32) {
+  let tile = tile_of(wid, nwg, lid, params.batch, params.in_features);
+  if (!tile.valid) {
+    return;
+  }
+  var acc = input_sums(tile);
+  for (var e = 0u; e < TILE * TILE; e++) {
+    let out = tile_output(tile, &acc, e, params.batch, params.in_features);
+    if (out.valid) {
+      let t = through[out.index];
+      dx[out.index] = out.value * (1.0 - t * t);
     }
   }
 }

@@ -6,6 +6,7 @@ import { runOnGpu } from './support/browser.ts';
 import { expectClose, expectIdentical } from './support/compare.ts';
 import { checkGradient } from './support/gradcheck.ts';
 import { randomArray, randomF32, randomInt, suiteSeed } from './support/random.ts';
+import { tanhBackward, tanhForward } from './reference/activation.ts';
 import { linearBackwardInput, linearBackwardWeight, linearForward, type LinearShape } from './reference/linear.ts';
 
 const test = suite('linear');
@@ -21,8 +22,8 @@ const TOL = { atol: 1e-5, rtol: 1e-4 };
 // (4σ of a 256-term sum): √256·20·2⁻²⁴ ≈ 2e-5.
 const WEIGHT_TOL = { atol: 8e-5, rtol: 1e-4 };
 
-// LeNet-5's fc1 and fc2 at batch 1, 16 and 256, plus sizes that are not multiples of the 4×4 tile
-// or of the 64-invocation workgroup.
+// LeNet-5's fc1 and fc2 at batch 1, 16 and 256, plus sizes that are not multiples of the 8×8 tile
+// or of the 16-invocation workgroup.
 const SHAPES: LinearShape[] = [
   { batch: 1, inFeatures: 120, outFeatures: 84 },
   { batch: 16, inFeatures: 120, outFeatures: 84 },
@@ -121,12 +122,54 @@ test('every output is bit-identical run after run', async () => {
   }
 });
 
+test('fused tanh: forward_tanh and backwardInput through a tanh equal Linear + Tanh bit for bit, and the reference', async () => {
+  const rng = new SeededRandom(SEED + 4);
+  // fc1 → tanh → fc2 of LeNet-5, and a shape off every tile edge.
+  for (const s of [{ batch: 64, inFeatures: 120, outFeatures: 84 }, { batch: 13, inFeatures: 9, outFeatures: 11 }]) {
+    const d = makeData(rng, s);
+    // The layer after the tanh: its input is t = tanh(y), its dy arbitrary.
+    const next = { batch: s.batch, inFeatures: s.outFeatures, outFeatures: 10 };
+    const w2 = randomF32(rng, 10 * s.outFeatures, -0.3, 0.3);
+    const dy2 = randomF32(rng, s.batch * 10);
+    const result = await runOnGpu({
+      tensors: {
+        ...tensorsFor(s, d),
+        t: { shape: [s.batch, s.outFeatures] }, a: { shape: [s.batch, s.outFeatures] },
+        w2: { shape: [10, s.outFeatures], data: w2 }, dy2: { shape: [s.batch, 10], data: dy2 },
+        dz: { shape: [s.batch, s.outFeatures] }, da: { shape: [s.batch, s.outFeatures] }, dz2: { shape: [s.batch, s.outFeatures] },
+      },
+      ops: {
+        fused: { op: 'Linear', args: [{ ...s, activation: 'tanh' }] }, plain: { op: 'Linear', args: [s] },
+        tanh: { op: 'Tanh', args: [[s.batch, s.outFeatures]] }, fc2: { op: 'Linear', args: [next] },
+      },
+      actions: [
+        { call: 'fused', method: 'forward', args: ['x', 'w', 'b', 't'] },
+        { call: 'plain', method: 'forward', args: ['x', 'w', 'b', 'y'] },
+        { call: 'tanh', method: 'forward', args: ['y', 'a'] },
+        { call: 'fc2', method: 'backwardInput', args: ['dy2', 'w2', 'dz', 't'] },
+        { call: 'fc2', method: 'backwardInput', args: ['dy2', 'w2', 'da'] },
+        { call: 'tanh', method: 'backward', args: ['a', 'da', 'dz2'] },
+        { read: ['t', 'a', 'dz', 'dz2'] },
+      ],
+    });
+    assert.not.ok(result.error, result.error?.message);
+    const r = result.reads[0]!.tensors;
+    const context = `seed ${SEED + 4} shape ${describe(s)}`;
+    expectIdentical(r.t!, r.a!, `forward_tanh vs linear + tanh ${context}`);
+    expectIdentical(r.dz!, r.dz2!, `backwardInput through tanh vs linear + tanh backward ${context}`);
+    const t = tanhForward(linearForward(s, d.x, d.w, d.b));
+    expectClose(r.t!, t, TOL, `forward_tanh vs reference ${context}`);
+    expectClose(r.dz!, tanhBackward(Array.from(r.t!), linearBackwardInput(next, dy2, w2)), TOL, `backwardInput through tanh vs reference ${context}`);
+  }
+});
+
 test('invalid config is refused with the field named', async () => {
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ batch: 0, inFeatures: 3, outFeatures: 2 }, /Linear: batch must be a positive integer, got 0/],
     [{ batch: 2, inFeatures: 2.5, outFeatures: 2 }, /Linear: inFeatures must be a positive integer, got 2\.5/],
     [{ batch: 2, inFeatures: 3, outFeatures: -1 }, /Linear: outFeatures must be a positive integer, got -1/],
     [{ batch: 2, inFeatures: 3 }, /Linear: outFeatures must be a positive integer, got undefined/],
+    [{ batch: 2, inFeatures: 3, outFeatures: 2, activation: 'relu' }, /Linear: activation must be 'tanh' or left out, got relu/],
   ];
   for (const [config, message] of cases) {
     const result = await runOnGpu({ tensors: {}, ops: { fc: { op: 'Linear', args: [config] } }, actions: [] });
@@ -148,6 +191,7 @@ test('mismatched shapes are refused with the op and tensor named', async () => {
     [{ call: 'fc', method: 'forward', args: ['x4', 'w', 'b', 'y'] }, /linear forward: x has shape \[4, 3\] but \[2, 3\] was expected/],
     [{ call: 'fc', method: 'backwardInput', args: ['dy', 'w', 'y'] }, /linear backwardInput: dx has shape \[2, 5\] but \[2, 3\] was expected/],
     [{ call: 'fc', method: 'backwardWeight', args: ['x', 'dy', 'dw', 'db6'] }, /linear backwardWeight: dBias has shape \[6\] but \[5\] was expected/],
+    [{ call: 'fc', method: 'backwardInput', args: ['dy', 'w', 'dx', 'db6'] }, /linear backwardInput: through has shape \[6\] but \[2, 3\] was expected/],
   ];
   for (const [action, message] of cases) {
     const result = await runOnGpu({ tensors, ops: { fc: { op: 'Linear', args: [s] } }, actions: [action] });

@@ -1,11 +1,16 @@
-/** Fully connected layer forward and backward (shaders/linear.wgsl), PyTorch weight layout [out, in]. */
-import source from '../../shaders/linear.wgsl';
+/**
+ * Fully connected layer forward and backward (shaders/linear.wgsl), PyTorch weight layout
+ * [out, in], optionally fused with the tanh after it (forward) and the tanh before it (backward).
+ */
+import linearSource from '../../shaders/linear.wgsl';
+import tanhLibrary from '../../shaders/lib/tanh.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
 
 const SHADER = 'linear.wgsl';
+const source = tanhLibrary + linearSource;
 /** Outputs per invocation along each axis (TILE in the shader). */
 const TILE = 8;
 
@@ -13,6 +18,8 @@ export interface LinearConfig {
   batch: number;
   inFeatures: number;
   outFeatures: number;
+  /** 'tanh': forward writes tanh(x · Wᵀ + b), the layer and its activation in one dispatch. */
+  activation?: 'tanh';
 }
 
 /** Throw a RangeError naming `op`'s config field unless every listed field is a positive integer. */
@@ -31,6 +38,8 @@ export class Linear {
   readonly batch: number;
   readonly inFeatures: number;
   readonly outFeatures: number;
+  readonly activation: 'tanh' | undefined;
+  private readonly gpu: Gpu;
   private readonly forwardKernel: Kernel;
   private readonly inputKernel: Kernel;
   private readonly weightKernel: Kernel;
@@ -39,7 +48,12 @@ export class Linear {
   constructor(gpu: Gpu, config: LinearConfig) {
     checkPositiveIntegers('Linear', config ?? {}, ['batch', 'inFeatures', 'outFeatures']);
     ({ batch: this.batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures } = config);
-    this.forwardKernel = gpu.kernel(SHADER, source, 'linear_forward');
+    if (config.activation !== undefined && config.activation !== 'tanh') {
+      throw new RangeError(`Linear: activation must be 'tanh' or left out, got ${String(config.activation)}`);
+    }
+    this.activation = config.activation;
+    this.gpu = gpu;
+    this.forwardKernel = gpu.kernel(SHADER, source, this.activation === 'tanh' ? 'linear_forward_tanh' : 'linear_forward');
     this.inputKernel = gpu.kernel(SHADER, source, 'linear_backward_input');
     this.weightKernel = gpu.kernel(SHADER, source, 'linear_backward_weight');
     this.params = gpu.uniform(
@@ -48,16 +62,26 @@ export class Linear {
     );
   }
 
-  /** y = x · weightᵀ + bias (y overwritten). x [N, in], weight [out, in], bias [out], y [N, out]. */
+  /**
+   * y = x · weightᵀ + bias, or tanh of it with activation 'tanh' (y overwritten). x [N, in],
+   * weight [out, in], bias [out], y [N, out].
+   */
   forward(x: Tensor, weight: Tensor, bias: Tensor, y: Tensor): Dispatch[] {
     this.check('linear forward', { x, weight, bias, y });
     return [this.launch(this.forwardKernel, { params: this.params, x, weight, bias, y }, tiles(this.batch, this.outFeatures))];
   }
 
-  /** dx = dy · weight (dx overwritten). dy [N, out], weight [out, in], dx [N, in]. */
-  backwardInput(dy: Tensor, weight: Tensor, dx: Tensor): Dispatch[] {
-    this.check('linear backwardInput', { dy, weight, dx });
-    return [this.launch(this.inputKernel, { params: this.params, dy, weight, dx }, tiles(this.batch, this.inFeatures))];
+  /**
+   * dx = dy · weight (dx overwritten). dy [N, out], weight [out, in], dx [N, in]. With `through`,
+   * the output t [N, in] of a tanh that produced this layer's input, dx = (dy · weight) ⊙ (1 − t²):
+   * the gradient of that tanh's input.
+   */
+  backwardInput(dy: Tensor, weight: Tensor, dx: Tensor, through?: Tensor): Dispatch[] {
+    this.check('linear backwardInput', through ? { dy, weight, dx, through } : { dy, weight, dx });
+    const count = tiles(this.batch, this.inFeatures);
+    if (!through) return [this.launch(this.inputKernel, { params: this.params, dy, weight, dx }, count)];
+    const kernel = this.gpu.kernel(SHADER, source, 'linear_backward_input_tanh');
+    return [this.launch(kernel, { params: this.params, dy, weight, dx, through }, count)];
   }
 
   /**
@@ -75,6 +99,7 @@ export class Linear {
     const shapes: Record<string, number[]> = {
       x: [this.batch, this.inFeatures],
       dx: [this.batch, this.inFeatures],
+      through: [this.batch, this.inFeatures],
       y: [this.batch, this.outFeatures],
       dy: [this.batch, this.outFeatures],
       weight: [this.outFeatures, this.inFeatures],

@@ -8,7 +8,7 @@ import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { BATCH_NORM_AFTER, CLASSES, CONV_LAYERS, INPUT_SIZE, LINEAR_LAYERS, type ConvLayer } from '../model/lenet.ts';
-import { BatchGather, BatchNorm, Conv2d, DivergenceTracker, Dropout, Linear, SoftmaxCrossEntropy, Tanh, TanhPool } from '../ops/index.ts';
+import { BatchGather, BatchNorm, Conv2d, DivergenceTracker, Dropout, Linear, SoftmaxCrossEntropy, TanhPool } from '../ops/index.ts';
 import type { ModelState } from './state.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -128,13 +128,6 @@ export class StepPlanner {
       else d.push(...op.forwardTrain(input, gamma, beta, out, runningMean, runningVar, this.saved(`${bn}.mean`, layer), this.saved(`${bn}.inv_std`, layer)));
       return out;
     };
-    const tanh = (name: string, input: Tensor): Tensor => {
-      const op = this.op(`${name}@${b}`, () => new Tanh(gpu, input.shape));
-      const out = ws.get(name, b, input.shape.slice(1));
-      d.push(...op.forward(input, out));
-      saved.set(name, out);
-      return out;
-    };
     const tanhPool = (name: string, input: Tensor): Tensor => {
       const op = this.tanhPool(name, input, b);
       const out = ws.get(name, b, op.outputShape.slice(1));
@@ -154,7 +147,8 @@ export class StepPlanner {
       p2 = out;
     }
     const h3 = norm(conv3, conv(conv3, p2)).reshape([b, LINEAR_LAYERS[0].inFeatures]);
-    const a4 = tanh('tanh4', this.linear(0, h3, b, d, saved));
+    // fc1 applies its tanh itself (fused): a4 = tanh(fc1(h3)).
+    const a4 = this.linear(0, h3, b, d, saved);
     const logits = this.linear(1, a4, b, d, saved);
     return { dispatches: d, x, labels, logits, saved };
   }
@@ -166,19 +160,26 @@ export class StepPlanner {
     const grad = (name: string, like: Tensor) => this.gradients.get(`${name}.grad`, b, like.shape.slice(1));
     const saved = (name: string) => f.saved.get(name)!;
 
-    // Conv and linear layers share a backward interface: weight and bias gradients, then dx if needed.
-    const layerBackward = (name: string, op: Conv2d | Linear, dy: Tensor, needInput: boolean): Tensor | null => {
-      const input = saved(`${name}.in`);
-      d.push(...op.backwardWeight(input, dy, model.grad(`${name}.weight`), model.grad(`${name}.bias`)));
+    // Weight and bias gradients, then dx if needed.
+    const convBackward = (layer: ConvLayer, dy: Tensor, needInput: boolean): Tensor | null => {
+      const op = this.conv(layer, b);
+      const input = saved(`${layer.name}.in`);
+      d.push(...op.backwardWeight(input, dy, model.grad(`${layer.name}.weight`), model.grad(`${layer.name}.bias`)));
       if (!needInput) return null;
-      const dx = grad(`${name}.in`, input);
-      d.push(...op.backwardInput(dy, model.param(`${name}.weight`), dx));
+      const dx = grad(`${layer.name}.in`, input);
+      d.push(...op.backwardInput(dy, model.param(`${layer.name}.weight`), dx));
       return dx;
     };
-    const tanhBackward = (name: string, dy: Tensor): Tensor => {
-      const y = saved(name);
-      const dx = grad(`${name}.in`, y);
-      d.push(...this.op(`${name}@${b}`, () => new Tanh(this.gpu, y.shape)).backward(y, dy, dx));
+    const linearBackward = (index: 0 | 1, dy: Tensor): Tensor => {
+      const { name } = LINEAR_LAYERS[index];
+      const op = this.linearOp(index, b);
+      const input = saved(`${name}.in`);
+      d.push(...op.backwardWeight(input, dy, model.grad(`${name}.weight`), model.grad(`${name}.bias`)));
+      // fc2's input is the output of fc1's fused tanh: its gradient comes out through that tanh,
+      // as the gradient of fc1's pre-activation.
+      const through = index === 1 ? input : undefined;
+      const dx = grad(`${name}.in`, input);
+      d.push(...op.backwardInput(dy, model.param(`${name}.weight`), dx, through));
       return dx;
     };
     const normBackward = (layer: ConvLayer, dy: Tensor): Tensor => {
@@ -191,8 +192,6 @@ export class StepPlanner {
         dx, model.grad(`${bn}.weight`), model.grad(`${bn}.bias`)));
       return dx;
     };
-    const convBackward = (layer: ConvLayer, dy: Tensor, needInput: boolean) => layerBackward(layer.name, this.conv(layer, b), dy, needInput);
-    const linearBackward = (index: 0 | 1, dy: Tensor) => layerBackward(LINEAR_LAYERS[index].name, this.linearOp(index, b), dy, true)!;
     const tanhPoolBackward = (name: string, dy: Tensor): Tensor => {
       const t = saved(`${name}.tanh`);
       const dz = grad(`${name}.in`, t);
@@ -201,8 +200,7 @@ export class StepPlanner {
     };
 
     const [conv1, conv2, conv3] = CONV_LAYERS as [ConvLayer, ConvLayer, ConvLayer];
-    const da4 = linearBackward(1, dLogits);
-    const dh3 = linearBackward(0, tanhBackward('tanh4', da4));
+    const dh3 = linearBackward(0, linearBackward(1, dLogits));
     let dp2 = convBackward(conv3, normBackward(conv3, dh3.reshape(saved('conv3.out').shape)), true)!;
     if (variant.dropout > 0) {
       const dx = this.gradients.get('act2.grad', b, dp2.shape.slice(1));
@@ -225,7 +223,9 @@ export class StepPlanner {
 
   private linearOp(index: 0 | 1, b: number): Linear {
     const layer = LINEAR_LAYERS[index];
-    return this.op(`${layer.name}@${b}`, () => new Linear(this.gpu, { batch: b, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures }));
+    // fc1 → tanh is one fused op; fc2 (the logits) has no activation.
+    const activation = index === 0 ? 'tanh' as const : undefined;
+    return this.op(`${layer.name}@${b}`, () => new Linear(this.gpu, { batch: b, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, activation }));
   }
 
   private conv(layer: ConvLayer, b: number): Conv2d {
