@@ -1,8 +1,8 @@
 // Batch normalization over NCHW activations seen as [batch, channels, spatial]: each channel is
 // normalized with statistics over its n = batch·spatial values.
 //
-// Every entry point runs one workgroup per channel whose WG threads stride over the channel's n
-// values, so the statistics, the per-channel outputs and the elementwise pass that depends on
+// Every entry point but the *_column ones (BatchNorm1d, at the end) runs one workgroup per channel
+// whose WG threads stride over the channel's n values, so the statistics, the per-channel outputs and the elementwise pass that depends on
 // them fit in one dispatch (no global synchronisation needed). Each thread keeps its own partial
 // sums, which are then added in a fixed order (workgroup_sum): results are bit-identical run
 // after run. The grid of `channels` workgroups may be folded into 2-D.
@@ -167,18 +167,33 @@ fn forward_train(c: u32, lid: u32, chunk: u32) {
     s1 += d;
     s2 += d * d;
   }
-  let totals = workgroup_sum(lid, vec2<f32>(lane_sum(s1, chunk), lane_sum(s2, chunk))) * params.inv_n;
-  let mean = m0 + totals.x;
-  let variance = max(totals.y - totals.x * totals.x, 0.0);
-  let inv_std = inverseSqrt(variance + params.eps);
+  let totals = workgroup_sum(lid, vec2<f32>(lane_sum(s1, chunk), lane_sum(s2, chunk)));
+  let stats = statistics(m0, totals);
   if (lid == 0u) {
-    batch_mean[c] = mean;
-    batch_inv_std[c] = inv_std;
-    // The same expression order as PyTorch's update.
-    running_mean[c] = params.momentum * mean + (1.0 - params.momentum) * running_mean[c];
-    running_var[c] = params.momentum * variance * params.unbias + (1.0 - params.momentum) * running_var[c];
+    save_statistics(c, stats);
   }
-  normalize_channel(c, lid, chunk, mean, inv_std);
+  normalize_channel(c, lid, chunk, stats.mean, stats.inv_std);
+}
+
+struct Stats {
+  mean: f32,
+  variance: f32,
+  inv_std: f32,
+}
+
+// Mean and biased variance from the first mean m0 and the sums (Σd, Σd²) of d = x − m0.
+fn statistics(m0: f32, sums: vec2<f32>) -> Stats {
+  let totals = sums * params.inv_n;
+  let variance = max(totals.y - totals.x * totals.x, 0.0);
+  return Stats(m0 + totals.x, variance, inverseSqrt(variance + params.eps));
+}
+
+// Batch statistics for backward, and the running ones in PyTorch's expression order.
+fn save_statistics(c: u32, stats: Stats) {
+  batch_mean[c] = stats.mean;
+  batch_inv_std[c] = stats.inv_std;
+  running_mean[c] = params.momentum * stats.mean + (1.0 - params.momentum) * running_mean[c];
+  running_var[c] = params.momentum * stats.variance * params.unbias + (1.0 - params.momentum) * running_var[c];
 }
 
 fn forward_eval(c: u32, lid: u32, chunk: u32) {
@@ -252,4 +267,87 @@ fn batchnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
 fn batchnorm_backward_x4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                          @builtin(local_invocation_index) lid: u32) {
   backward(channel_of(wid, nwg), lid, 4u);
+}
+
+// ---- BatchNorm1d ([N, C], spatial 1): one invocation per channel ----
+// Such a channel is a column of N values with stride C. One invocation walks it alone, with no
+// workgroup sum: the barriers of the workgroup path cost SwiftShader far more than these small
+// channels' arithmetic (LeNet's bn3: 120 channels of 64 values each took ~1 ms per pass).
+
+const COLUMN_WG: u32 = 16u;
+
+fn column_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.x + wid.y * nwg.x) * COLUMN_WG + lid;
+}
+
+@compute @workgroup_size(COLUMN_WG)
+fn batchnorm_forward_train_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                  @builtin(local_invocation_index) lid: u32) {
+  let c = column_of(wid, nwg, lid);
+  let stride = params.channels;
+  if (c >= stride) {
+    return;
+  }
+  let end = params.batch * stride;
+  var sum = 0.0;
+  for (var i = c; i < end; i += stride) {
+    sum += x[i];
+  }
+  let m0 = sum * params.inv_n;
+  var sums = vec2<f32>(0.0);
+  for (var i = c; i < end; i += stride) {
+    let d = x[i] - m0;
+    sums += vec2<f32>(d, d * d);
+  }
+  let stats = statistics(m0, sums);
+  save_statistics(c, stats);
+  let scale = gamma[c] * stats.inv_std;
+  let shift = beta[c];
+  for (var i = c; i < end; i += stride) {
+    y[i] = (x[i] - stats.mean) * scale + shift;
+  }
+}
+
+@compute @workgroup_size(COLUMN_WG)
+fn batchnorm_forward_eval_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                                 @builtin(local_invocation_index) lid: u32) {
+  let c = column_of(wid, nwg, lid);
+  let stride = params.channels;
+  if (c >= stride) {
+    return;
+  }
+  let mean = eval_mean[c];
+  let scale = gamma[c] * inverseSqrt(eval_var[c] + params.eps);
+  let shift = beta[c];
+  for (var i = c; i < params.batch * stride; i += stride) {
+    y[i] = (x[i] - mean) * scale + shift;
+  }
+}
+
+@compute @workgroup_size(COLUMN_WG)
+fn batchnorm_backward_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                             @builtin(local_invocation_index) lid: u32) {
+  let c = column_of(wid, nwg, lid);
+  let stride = params.channels;
+  if (c >= stride) {
+    return;
+  }
+  let end = params.batch * stride;
+  let mean = saved_mean[c];
+  let inv_std = saved_inv_std[c];
+  var sums = vec2<f32>(0.0);
+  for (var i = c; i < end; i += stride) {
+    let g = dy[i];
+    sums += vec2<f32>(g, g * (x[i] - mean));
+  }
+  let d_beta = sums.x;
+  let d_gamma = sums.y * inv_std;
+  dbeta[c] = d_beta;
+  dgamma[c] = d_gamma;
+  let k = gamma[c] * inv_std;
+  let a = d_beta * params.inv_n;
+  let b = d_gamma * params.inv_n * inv_std;
+  for (var i = c; i < end; i += stride) {
+    dx[i] = k * (dy[i] - a - (x[i] - mean) * b);
+  }
 }

@@ -39,6 +39,8 @@ export class BatchNorm {
   private readonly evalKernel: Kernel;
   private readonly backwardKernel: Kernel;
   private readonly params: GPUBuffer;
+  /** One invocation (not one workgroup) per channel. */
+  private readonly perInvocation: boolean;
 
   constructor(gpu: Gpu, config: BatchNormConfig) {
     const { batch, channels, spatial, eps = 1e-5, momentum = 0.1 } = config;
@@ -58,8 +60,10 @@ export class BatchNorm {
     this.eps = eps;
     this.momentum = momentum;
     this.n = batch * spatial;
-    // Threads step over 4 consecutive values at once when every plane splits into whole chunks of 4.
-    const variant = spatial % 4 === 0 ? '_x4' : '';
+    // BatchNorm1d: one invocation per channel. Otherwise one workgroup per channel, whose threads
+    // step over 4 consecutive values at once when every plane splits into whole chunks of 4.
+    this.perInvocation = spatial === 1;
+    const variant = this.perInvocation ? '_column' : spatial % 4 === 0 ? '_x4' : '';
     this.trainKernel = gpu.kernel(SHADER, source, `batchnorm_forward_train${variant}`);
     this.evalKernel = gpu.kernel(SHADER, source, `batchnorm_forward_eval${variant}`);
     this.backwardKernel = gpu.kernel(SHADER, source, `batchnorm_backward${variant}`);
@@ -146,6 +150,7 @@ export class BatchNorm {
   }
 
   private launch(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>): Dispatch {
-    return kernel.dispatch(kernel.bind({ params: this.params, ...resources }), this.channels);
+    const bindGroup = kernel.bind({ params: this.params, ...resources });
+    return this.perInvocation ? kernel.dispatchThreads(bindGroup, this.channels) : kernel.dispatch(bindGroup, this.channels);
   }
 }
