@@ -13,9 +13,9 @@
 //
 // backwardWeight: dweight[o, col] = Σ_p dy[n, o, oh, ow] · xcol[p, col] over the n·H'·W' output
 // pixels p = (n, oh, ow), where col = (c, u, v) reads x[n, c, oh+u−pad, ow+v−pad] and the extra
-// column col = cols is all ones, giving dbias in the same pass. Tiles of 8 (or 6) channels × 16
-// columns; unpadded convolutions skip the padding checks (every column is in range); each sum is
-// split into chunks of consecutive pixels. Pass 1 (conv_weight_partials) sums one
+// column col = cols is all ones, giving dbias in the same pass. Tiles of 8 channels × 16 columns,
+// or 6 × 28 for six-channel maps (conv1's 25 weights and bias in one tile); unpadded convolutions
+// skip the padding checks (every column is in range); each sum is split into chunks of consecutive pixels. Pass 1 (conv_weight_partials) sums one
 // tile over one chunk per invocation; pass 2 (conv_weight_reduce) adds the chunk sums of one
 // output in chunk order (with a single chunk, pass 1 stores the sums itself). This two-level tree has a fixed order, so results are bit-identical run
 // after run, and its rounding error grows with chunk length + chunk count rather than with
@@ -61,15 +61,22 @@ struct WGrad {
   // Each tile's sum is split into `chunks` runs of `chunk_len` consecutive pixels.
   chunks: u32,
   chunk_len: u32,
-  // Output channels per tile: 8, or 6 for six-channel maps.
+  // Output channels per tile and column quads per tile: 8 × 4 (WIDE), or 6 × 7 for six-channel
+  // maps (SIX).
   tile_channels: u32,
+  tile_quads: u32,
 }
 
 const WG: u32 = 64u;
 // Correlation tiles are large, so their dispatches are small: smaller workgroups spread them over
 // both of SwiftShader's threads (conv3: 60 tiles at batch 64); 16 measured slower than 32.
 const CORR_WG: u32 = 32u;
+// Weight-gradient partials: few invocations (conv1: 196 at batch 64); workgroups of 16 balance
+// them over the threads.
+const PARTIALS_WG: u32 = 16u;
 const LANE4 = vec4<u32>(0u, 1u, 2u, 3u);
+// vec4 slots per tile and chunk in `partials`: room for 8 × 4 and 6 × 7.
+const PARTIAL_SLOTS: u32 = 42u;
 
 @group(0) @binding(0) var<uniform> corr: Corr;
 @group(0) @binding(1) var<storage, read> conv_in: array<f32>;
@@ -82,7 +89,8 @@ const LANE4 = vec4<u32>(0u, 1u, 2u, 3u);
 @group(0) @binding(7) var<storage, read> dy: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dweight: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dbias: array<f32>;
-// Per tile and chunk, 32 vec4: [4m + q] holds channel o0 + m, columns c0 + 4q .. c0 + 4q + 3.
+// Per tile and chunk, PARTIAL_SLOTS vec4: [Q·m + q] holds channel o0 + m, columns c0 + 4q .. c0 + 4q + 3
+// (Q = tile_quads).
 @group(0) @binding(10) var<storage, read_write> partials: array<vec4<f32>>;
 
 // Four consecutive indices from `first`, repeating the last valid one past `count`: channels and
@@ -407,8 +415,8 @@ fn column_values(padded: bool, cols: Columns, x_p: i32, oh: u32, ow: u32) -> vec
   return select(values, vec4<f32>(1.0), cols.is_bias);
 }
 
-// A weight-gradient tile's loads: the dy offsets of its (up to 8) output channels and its 16
-// columns as four quads.
+// A weight-gradient tile's loads: the dy offsets of its (up to 8) output channels and its
+// columns as quads (4 for WIDE tiles, 7 for SIX).
 struct WBases {
   dy_lo: vec4<u32>,
   dy_hi: vec4<u32>,
@@ -416,52 +424,76 @@ struct WBases {
   c1: Columns,
   c2: Columns,
   c3: Columns,
+  c4: Columns,
+  c5: Columns,
+  c6: Columns,
 }
 
-// One output pixel of a weight-gradient tile: acc[4m + q] += dy(channel m) · xcol(columns of
-// quad q), for the tile's 8 (WIDE) or 6 (SIX) channels.
-fn weight_tap(shape: u32, padded: bool, acc: ptr<function, array<vec4<f32>, 32>>, b: WBases, dy_p: u32, x_p: i32,
-               oh: u32, ow: u32) {
+// Accumulators of a weight-gradient tile: [4m + q] (WIDE) or [7m + q] (SIX) for channel m and
+// column quad q.
+alias WAcc = array<vec4<f32>, 42>;
+
+// One output pixel of a WIDE weight-gradient tile (8 channels × 16 columns):
+// acc[4m + q] += dy(channel m) · xcol(columns of quad q).
+fn weight_tap_wide(padded: bool, acc: ptr<function, WAcc>, b: WBases, dy_p: u32, x_p: i32, oh: u32, ow: u32) {
   let x0 = column_values(padded, b.c0, x_p, oh, ow);
   let x1 = column_values(padded, b.c1, x_p, oh, ow);
   let x2 = column_values(padded, b.c2, x_p, oh, ow);
   let x3 = column_values(padded, b.c3, x_p, oh, ow);
   let il = b.dy_lo + dy_p;
+  let ih = b.dy_hi + dy_p;
   let gl = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
+  let gh = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
   (*acc)[0] += gl.x * x0; (*acc)[1] += gl.x * x1; (*acc)[2] += gl.x * x2; (*acc)[3] += gl.x * x3;
   (*acc)[4] += gl.y * x0; (*acc)[5] += gl.y * x1; (*acc)[6] += gl.y * x2; (*acc)[7] += gl.y * x3;
   (*acc)[8] += gl.z * x0; (*acc)[9] += gl.z * x1; (*acc)[10] += gl.z * x2; (*acc)[11] += gl.z * x3;
   (*acc)[12] += gl.w * x0; (*acc)[13] += gl.w * x1; (*acc)[14] += gl.w * x2; (*acc)[15] += gl.w * x3;
-  let ih = b.dy_hi + dy_p;
-  if (shape == WIDE) {
-    let gh = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
-    (*acc)[16] += gh.x * x0; (*acc)[17] += gh.x * x1; (*acc)[18] += gh.x * x2; (*acc)[19] += gh.x * x3;
-    (*acc)[20] += gh.y * x0; (*acc)[21] += gh.y * x1; (*acc)[22] += gh.y * x2; (*acc)[23] += gh.y * x3;
-    (*acc)[24] += gh.z * x0; (*acc)[25] += gh.z * x1; (*acc)[26] += gh.z * x2; (*acc)[27] += gh.z * x3;
-    (*acc)[28] += gh.w * x0; (*acc)[29] += gh.w * x1; (*acc)[30] += gh.w * x2; (*acc)[31] += gh.w * x3;
-  } else {
-    let gh = vec2<f32>(dy[ih.x], dy[ih.y]);
-    (*acc)[16] += gh.x * x0; (*acc)[17] += gh.x * x1; (*acc)[18] += gh.x * x2; (*acc)[19] += gh.x * x3;
-    (*acc)[20] += gh.y * x0; (*acc)[21] += gh.y * x1; (*acc)[22] += gh.y * x2; (*acc)[23] += gh.y * x3;
-  }
+  (*acc)[16] += gh.x * x0; (*acc)[17] += gh.x * x1; (*acc)[18] += gh.x * x2; (*acc)[19] += gh.x * x3;
+  (*acc)[20] += gh.y * x0; (*acc)[21] += gh.y * x1; (*acc)[22] += gh.y * x2; (*acc)[23] += gh.y * x3;
+  (*acc)[24] += gh.z * x0; (*acc)[25] += gh.z * x1; (*acc)[26] += gh.z * x2; (*acc)[27] += gh.z * x3;
+  (*acc)[28] += gh.w * x0; (*acc)[29] += gh.w * x1; (*acc)[30] += gh.w * x2; (*acc)[31] += gh.w * x3;
 }
 
-// Pass 1: the sums of one tile (wgrad.tile_channels × 16 columns) over one chunk of pixels.
+// One output pixel of a SIX weight-gradient tile (6 channels × 28 columns, all of conv1's 25
+// weights and its bias in one tile): acc[7m + q] += dy(channel m) · xcol(columns of quad q).
+fn weight_tap_six(padded: bool, acc: ptr<function, WAcc>, b: WBases, dy_p: u32, x_p: i32, oh: u32, ow: u32) {
+  let x0 = column_values(padded, b.c0, x_p, oh, ow);
+  let x1 = column_values(padded, b.c1, x_p, oh, ow);
+  let x2 = column_values(padded, b.c2, x_p, oh, ow);
+  let x3 = column_values(padded, b.c3, x_p, oh, ow);
+  let x4 = column_values(padded, b.c4, x_p, oh, ow);
+  let x5 = column_values(padded, b.c5, x_p, oh, ow);
+  let x6 = column_values(padded, b.c6, x_p, oh, ow);
+  let il = b.dy_lo + dy_p;
+  let ih = b.dy_hi + dy_p;
+  let gl = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
+  let gh = vec2<f32>(dy[ih.x], dy[ih.y]);
+  (*acc)[0] += gl.x * x0; (*acc)[1] += gl.x * x1; (*acc)[2] += gl.x * x2; (*acc)[3] += gl.x * x3; (*acc)[4] += gl.x * x4; (*acc)[5] += gl.x * x5; (*acc)[6] += gl.x * x6;
+  (*acc)[7] += gl.y * x0; (*acc)[8] += gl.y * x1; (*acc)[9] += gl.y * x2; (*acc)[10] += gl.y * x3; (*acc)[11] += gl.y * x4; (*acc)[12] += gl.y * x5; (*acc)[13] += gl.y * x6;
+  (*acc)[14] += gl.z * x0; (*acc)[15] += gl.z * x1; (*acc)[16] += gl.z * x2; (*acc)[17] += gl.z * x3; (*acc)[18] += gl.z * x4; (*acc)[19] += gl.z * x5; (*acc)[20] += gl.z * x6;
+  (*acc)[21] += gl.w * x0; (*acc)[22] += gl.w * x1; (*acc)[23] += gl.w * x2; (*acc)[24] += gl.w * x3; (*acc)[25] += gl.w * x4; (*acc)[26] += gl.w * x5; (*acc)[27] += gl.w * x6;
+  (*acc)[28] += gh.x * x0; (*acc)[29] += gh.x * x1; (*acc)[30] += gh.x * x2; (*acc)[31] += gh.x * x3; (*acc)[32] += gh.x * x4; (*acc)[33] += gh.x * x5; (*acc)[34] += gh.x * x6;
+  (*acc)[35] += gh.y * x0; (*acc)[36] += gh.y * x1; (*acc)[37] += gh.y * x2; (*acc)[38] += gh.y * x3; (*acc)[39] += gh.y * x4; (*acc)[40] += gh.y * x5; (*acc)[41] += gh.y * x6;
+}
+
+// Pass 1: the sums of one tile (wgrad.tile_channels × 4·wgrad.tile_quads columns) over one chunk
+// of pixels.
 fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
   // Chunks vary fastest: neighbouring invocations, run in lock-step, share the tile's columns
   // and loop length.
-  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  let t = (wid.x + wid.y * nwg.x) * PARTIALS_WG + lid;
   if (t >= wgrad.tiles * wgrad.chunks) {
     return;
   }
   let tile = t / wgrad.chunks;
   let chunk = t % wgrad.chunks;
   let o0 = (tile / wgrad.col_tiles) * wgrad.tile_channels;
-  let c0 = (tile % wgrad.col_tiles) * 16u;
+  let c0 = (tile % wgrad.col_tiles) * 4u * wgrad.tile_quads;
 
   let out_plane = wgrad.out_h * wgrad.out_w;
   let b = WBases(clamped4(o0, wgrad.out_channels) * out_plane, clamped4(o0 + 4u, wgrad.out_channels) * out_plane,
-                 columns(c0), columns(c0 + 4u), columns(c0 + 8u), columns(c0 + 12u));
+                 columns(c0), columns(c0 + 4u), columns(c0 + 8u), columns(c0 + 12u),
+                 columns(c0 + 16u), columns(c0 + 20u), columns(c0 + 24u));
 
   // (n, oh, ow) of the chunk's first pixel, then stepped one pixel at a time without dividing.
   let first = chunk * wgrad.chunk_len;
@@ -469,12 +501,16 @@ fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid
   var oh = (first % out_plane) / wgrad.out_w;
   var ow = first % wgrad.out_w;
 
-  var acc: array<vec4<f32>, 32>;
+  var acc: WAcc;
   let count = min(wgrad.chunk_len, wgrad.pixels - first);
   for (var i = 0u; i < count; i++) {
     let dy_p = n * wgrad.out_channels * out_plane + oh * wgrad.out_w + ow;
     let x_p = i32(n * wgrad.in_channels * wgrad.in_h * wgrad.in_w + oh * wgrad.in_w + ow);
-    weight_tap(shape, padded, &acc, b, dy_p, x_p, oh, ow);
+    if (shape == WIDE) {
+      weight_tap_wide(padded, &acc, b, dy_p, x_p, oh, ow);
+    } else {
+      weight_tap_six(padded, &acc, b, dy_p, x_p, oh, ow);
+    }
 
     ow++;
     let wrap_w = ow == wgrad.out_w;
@@ -485,9 +521,10 @@ fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid
     n += select(0u, 1u, wrap_h);
   }
 
+  let slots = wgrad.tile_quads * wgrad.tile_channels;
   if (wgrad.chunks > 1u) {
-    let base = t * 32u;
-    for (var s = 0u; s < 4u * wgrad.tile_channels; s++) {
+    let base = t * PARTIAL_SLOTS;
+    for (var s = 0u; s < slots; s++) {
       partials[base + s] = acc[s];
     }
     return;
@@ -499,9 +536,9 @@ fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid
     if (o >= wgrad.out_channels) {
       break;
     }
-    for (var c = 0u; c < 16u; c++) {
+    for (var c = 0u; c < 4u * wgrad.tile_quads; c++) {
       let col = c0 + c;
-      let sum = acc[4u * m + c / 4u][c % 4u];
+      let sum = acc[wgrad.tile_quads * m + c / 4u][c % 4u];
       if (col < wgrad.cols) {
         dweight[o * wgrad.cols + col] = sum;
       } else if (col == wgrad.cols) {
@@ -511,25 +548,25 @@ fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid
   }
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(PARTIALS_WG)
 fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                         @builtin(local_invocation_index) lid: u32) {
   weight_partials(WIDE, false, wid, nwg, lid);
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(PARTIALS_WG)
 fn conv_weight_partials_six(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                             @builtin(local_invocation_index) lid: u32) {
   weight_partials(SIX, false, wid, nwg, lid);
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(PARTIALS_WG)
 fn conv_weight_partials_padded(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                                @builtin(local_invocation_index) lid: u32) {
   weight_partials(WIDE, true, wid, nwg, lid);
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(PARTIALS_WG)
 fn conv_weight_partials_six_padded(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                                    @builtin(local_invocation_index) lid: u32) {
   weight_partials(SIX, true, wid, nwg, lid);
@@ -547,12 +584,13 @@ fn conv_weight_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   }
   let o = e / row;
   let col = e % row;
-  let tile = (o / wgrad.tile_channels) * wgrad.col_tiles + col / 16u;
-  let slot = 4u * (o % wgrad.tile_channels) + (col % 16u) / 4u;
+  let tile_cols = 4u * wgrad.tile_quads;
+  let tile = (o / wgrad.tile_channels) * wgrad.col_tiles + col / tile_cols;
+  let slot = wgrad.tile_quads * (o % wgrad.tile_channels) + (col % tile_cols) / 4u;
   let lane = col % 4u;
   var sum = 0.0;
   for (var chunk = 0u; chunk < wgrad.chunks; chunk++) {
-    sum += partials[(tile * wgrad.chunks + chunk) * 32u + slot][lane];
+    sum += partials[(tile * wgrad.chunks + chunk) * PARTIAL_SLOTS + slot][lane];
   }
   if (col < wgrad.cols) {
     dweight[o * wgrad.cols + col] = sum;

@@ -17,18 +17,18 @@ const TILES = [
 ] as const;
 const TILE_SAMPLES = 16;
 /**
- * Weight-gradient tiles (as in the shader): 16 weight columns × 8 output channels, or × 6 for
- * maps of at most six channels.
+ * Weight-gradient tiles (as in the shader): 8 output channels × 16 weight columns, or, for maps
+ * of at most six channels, 6 × 28 (conv1's 25 weights and bias in one tile).
  */
-const WEIGHT_TILE_COLUMNS = 16;
+const WEIGHT_TILES = { wide: { channels: 8, columns: 16 }, six: { channels: 6, columns: 28 } } as const;
 /**
  * Pixels per chunk of the weight-gradient sums. Each chunk's sum is one invocation's sequential
  * loop; longer chunks pay the per-invocation setup and the partial-sum traffic less often,
  * shorter ones leave more invocations to run in parallel.
  */
 const CHUNK_PIXELS = 256;
-/** Floats per tile and chunk in the partial-sum buffer (room for 8 channels × 16 columns). */
-const PARTIAL_FLOATS = 8 * WEIGHT_TILE_COLUMNS;
+/** Floats per tile and chunk in the partial-sum buffer (PARTIAL_SLOTS vec4 in the shader). */
+const PARTIAL_FLOATS = 42 * 4;
 
 export interface Conv2dConfig {
   batch: number;
@@ -113,9 +113,9 @@ export class Conv2d {
     this.reduceKernel = gpu.kernel(SHADER, source, 'conv_weight_reduce');
     const pixels = n * oh * ow;
     const cols = cin * k * k;
-    const tileChannels = six ? 6 : 8;
-    const colTiles = Math.ceil((cols + 1) / WEIGHT_TILE_COLUMNS);
-    const tiles = Math.ceil(cout / tileChannels) * colTiles;
+    const weightTile = six ? WEIGHT_TILES.six : WEIGHT_TILES.wide;
+    const colTiles = Math.ceil((cols + 1) / weightTile.columns);
+    const tiles = Math.ceil(cout / weightTile.channels) * colTiles;
     // Equal chunk lengths, and no empty chunk at the end.
     const chunkLength = Math.ceil(pixels / Math.ceil(pixels / CHUNK_PIXELS));
     const chunks = Math.ceil(pixels / chunkLength);
@@ -125,7 +125,8 @@ export class Conv2d {
     this.partials = gpu.tensor('conv2d.partials', [tiles * chunks * PARTIAL_FLOATS]);
     this.backwardWeightParams = gpu.uniform('conv2d.backwardWeight', this.partialsKernel.packUniform('wgrad', {
       out_channels: cout, in_channels: cin, in_h: h, in_w: w, out_h: oh, out_w: ow, k, pad: p,
-      pixels, cols, col_tiles: colTiles, tiles, chunks, chunk_len: chunkLength, tile_channels: tileChannels,
+      pixels, cols, col_tiles: colTiles, tiles, chunks, chunk_len: chunkLength,
+      tile_channels: weightTile.channels, tile_quads: weightTile.columns / 4,
     }));
   }
 
