@@ -15,12 +15,13 @@
 // pixels p = (n, oh, ow), where col = (c, u, v) reads x[n, c, oh+u−pad, ow+v−pad] and the extra
 // column col = cols is all ones, giving dbias in the same pass. Tiles of 8 channels × 16 columns,
 // or 6 × 28 for six-channel maps (conv1's 25 weights and bias in one tile); unpadded convolutions
-// skip the padding checks (every column is in range); each sum is split into chunks of consecutive pixels. Pass 1 (conv_weight_partials) sums one
-// tile over one chunk per invocation; pass 2 (conv_weight_reduce) adds the chunk sums of one
-// output in chunk order (with a single chunk, pass 1 stores the sums itself). This two-level tree has a fixed order, so results are bit-identical run
-// after run, and its rounding error grows with chunk length + chunk count rather than with
-// n·H'·W'. It needs no workgroup memory: a workgroup tree reduction with barriers measured 2–3×
-// slower here on SwiftShader.
+// skip the padding checks (every column is in range). Each sum is split into chunks of
+// consecutive pixels. Pass 1 (conv_weight_partials) sums one tile over one chunk per invocation;
+// pass 2 (conv_weight_reduce) adds the chunk sums of one output in chunk order (with a single
+// chunk, pass 1 stores the sums itself). This two-level tree has a fixed order, so results are
+// bit-identical run after run, and its rounding error grows with chunk length + chunk count
+// rather than with n·H'·W'. It needs no workgroup memory: a workgroup tree reduction with
+// barriers measured 2–3× slower here on SwiftShader.
 
 struct Corr {
   out_channels: u32,
@@ -468,12 +469,18 @@ fn weight_tap_six(padded: bool, acc: ptr<function, WAcc>, b: WBases, dy_p: u32, 
   let ih = b.dy_hi + dy_p;
   let gl = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
   let gh = vec2<f32>(dy[ih.x], dy[ih.y]);
-  (*acc)[0] += gl.x * x0; (*acc)[1] += gl.x * x1; (*acc)[2] += gl.x * x2; (*acc)[3] += gl.x * x3; (*acc)[4] += gl.x * x4; (*acc)[5] += gl.x * x5; (*acc)[6] += gl.x * x6;
-  (*acc)[7] += gl.y * x0; (*acc)[8] += gl.y * x1; (*acc)[9] += gl.y * x2; (*acc)[10] += gl.y * x3; (*acc)[11] += gl.y * x4; (*acc)[12] += gl.y * x5; (*acc)[13] += gl.y * x6;
-  (*acc)[14] += gl.z * x0; (*acc)[15] += gl.z * x1; (*acc)[16] += gl.z * x2; (*acc)[17] += gl.z * x3; (*acc)[18] += gl.z * x4; (*acc)[19] += gl.z * x5; (*acc)[20] += gl.z * x6;
-  (*acc)[21] += gl.w * x0; (*acc)[22] += gl.w * x1; (*acc)[23] += gl.w * x2; (*acc)[24] += gl.w * x3; (*acc)[25] += gl.w * x4; (*acc)[26] += gl.w * x5; (*acc)[27] += gl.w * x6;
-  (*acc)[28] += gh.x * x0; (*acc)[29] += gh.x * x1; (*acc)[30] += gh.x * x2; (*acc)[31] += gh.x * x3; (*acc)[32] += gh.x * x4; (*acc)[33] += gh.x * x5; (*acc)[34] += gh.x * x6;
-  (*acc)[35] += gh.y * x0; (*acc)[36] += gh.y * x1; (*acc)[37] += gh.y * x2; (*acc)[38] += gh.y * x3; (*acc)[39] += gh.y * x4; (*acc)[40] += gh.y * x5; (*acc)[41] += gh.y * x6;
+  (*acc)[0] += gl.x * x0; (*acc)[1] += gl.x * x1; (*acc)[2] += gl.x * x2; (*acc)[3] += gl.x * x3;
+    (*acc)[4] += gl.x * x4; (*acc)[5] += gl.x * x5; (*acc)[6] += gl.x * x6;
+  (*acc)[7] += gl.y * x0; (*acc)[8] += gl.y * x1; (*acc)[9] += gl.y * x2; (*acc)[10] += gl.y * x3;
+    (*acc)[11] += gl.y * x4; (*acc)[12] += gl.y * x5; (*acc)[13] += gl.y * x6;
+  (*acc)[14] += gl.z * x0; (*acc)[15] += gl.z * x1; (*acc)[16] += gl.z * x2; (*acc)[17] += gl.z * x3;
+    (*acc)[18] += gl.z * x4; (*acc)[19] += gl.z * x5; (*acc)[20] += gl.z * x6;
+  (*acc)[21] += gl.w * x0; (*acc)[22] += gl.w * x1; (*acc)[23] += gl.w * x2; (*acc)[24] += gl.w * x3;
+    (*acc)[25] += gl.w * x4; (*acc)[26] += gl.w * x5; (*acc)[27] += gl.w * x6;
+  (*acc)[28] += gh.x * x0; (*acc)[29] += gh.x * x1; (*acc)[30] += gh.x * x2; (*acc)[31] += gh.x * x3;
+    (*acc)[32] += gh.x * x4; (*acc)[33] += gh.x * x5; (*acc)[34] += gh.x * x6;
+  (*acc)[35] += gh.y * x0; (*acc)[36] += gh.y * x1; (*acc)[37] += gh.y * x2; (*acc)[38] += gh.y * x3;
+    (*acc)[39] += gh.y * x4; (*acc)[40] += gh.y * x5; (*acc)[41] += gh.y * x6;
 }
 
 // Pass 1: the sums of one tile (wgrad.tile_channels × 4·wgrad.tile_quads columns) over one chunk
