@@ -70,7 +70,7 @@ struct WGrad {
 
 const WG: u32 = 64u;
 // Correlation tiles are large, so their dispatches are small: smaller workgroups spread them over
-// both of SwiftShader's threads (conv3: 60 tiles at batch 64); 16 measured slower than 32.
+// both of SwiftShader's threads (conv3: 60 tiles at batch 64); 16 measured no faster than 32.
 const CORR_WG: u32 = 32u;
 // Weight-gradient partials: few invocations (conv1: 196 at batch 64); workgroups of 16 balance
 // them over the threads.
