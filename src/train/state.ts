@@ -60,6 +60,10 @@ export class ModelState {
     return this.grads.unpack(await this.gpu.read(this.grads.flat) as Float32Array);
   }
 
+  setStatistics(values: ReadonlyMap<string, ArrayLike<number>>): void {
+    for (const [name, data] of values) this.gpu.write(this.statistic(name), data);
+  }
+
   async readStatistics(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
     for (const [name, t] of this.statistics) out.set(name, await this.gpu.read(t) as Float32Array);

@@ -20,6 +20,7 @@ import { resolveOptions, type TrainerOptions, type TrainerOptionsInput } from '.
 import { StepPlanner, type DataSource } from './plan.ts';
 import { epochOrder } from './shuffle.ts';
 import { ModelState } from './state.ts';
+import { decodeWeightsInto, encodeWeights } from './weights.ts';
 import { Workspace } from './workspace.ts';
 
 export class DivergenceError extends Error {
@@ -538,37 +539,13 @@ export class Trainer {
   /** The model's weights as .safetensors, with PyTorch's state_dict names and layouts. */
   async exportWeights(metadata: Record<string, string> = {}): Promise<Uint8Array> {
     this.assertUsable();
-    const params = await this.model.readParameters();
-    const stats = await this.model.readStatistics();
-    const tensors: NamedTensor[] = this.model.specs.map((s) => ({ name: s.name, dtype: 'F32' as const, shape: s.shape, data: params.get(s.name)! }));
-    for (const s of this.model.statisticSpecs) tensors.push({ name: s.name, dtype: 'F32', shape: s.shape, data: stats.get(s.name)! });
-    for (const bn of new Set(this.model.statisticSpecs.map((s) => s.name.split('.')[0]!))) {
-      tensors.push({ name: `${bn}.num_batches_tracked`, dtype: 'I64', shape: [], data: [this.model.batchesTracked] });
-    }
-    return encodeSafetensors(tensors, { format: 'pt', variant: this.options.variant.name, ...metadata });
+    return await encodeWeights(this.model, metadata);
   }
 
   /** Load weights exported by exportWeights() (or by PyTorch with the same names); all or nothing. */
   importWeights(bytes: Uint8Array, fileName = 'weights.safetensors'): void {
     this.assertUsable();
-    const { tensors } = decodeSafetensors(bytes, fileName);
-    const expected = [...this.model.specs, ...this.model.statisticSpecs];
-    const values = new Map<string, ArrayLike<number>>();
-    for (const spec of expected) {
-      const t = tensors.get(spec.name);
-      if (!t) throw new SafetensorsError(`${fileName}: missing ${spec.name} [${spec.shape.join(', ')}] (variant ${this.options.variant.name})`);
-      if (t.dtype !== 'F32' || t.shape.join() !== spec.shape.join()) {
-        throw new SafetensorsError(`${fileName}: ${spec.name} is ${t.dtype} [${t.shape.join(', ')}], expected F32 [${spec.shape.join(', ')}]`);
-      }
-      values.set(spec.name, t.data);
-    }
-    const known = new Set([...expected.map((s) => s.name), ...[...tensors.keys()].filter((n) => n.endsWith('.num_batches_tracked'))]);
-    const extra = [...tensors.keys()].filter((n) => !known.has(n));
-    if (extra.length) throw new SafetensorsError(`${fileName}: unexpected tensors ${extra.join(', ')} for variant ${this.options.variant.name}`);
-    this.model.setParameters(new Map(this.model.specs.map((s) => [s.name, values.get(s.name)!])));
-    for (const s of this.model.statisticSpecs) this.gpu.write(this.model.statistic(s.name), values.get(s.name)!);
-    const tracked = [...tensors.values()].find((t) => t.name.endsWith('.num_batches_tracked'));
-    if (tracked) this.model.batchesTracked = Number(tracked.data[0]);
+    decodeWeightsInto(this.model, bytes, fileName);
   }
 
   /**
