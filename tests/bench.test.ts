@@ -17,10 +17,16 @@ const isSummary = (s: unknown) => {
   return typeof v === 'object' && v !== null && [v.min, v.median, v.max].every(Number.isFinite) && v.min <= v.median && v.median <= v.max;
 };
 
-test('writes a report of the right shape: both engines, every variant, ceiling, memory, profile, epoch', async () => {
+/** A folder with a small synthetic dataset as the four IDX files. */
+function dataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lenet-bench-'));
   const data = syntheticDataset(2048, 200, 5);
   for (const [key, file] of Object.entries(IDX_FILES)) writeFileSync(join(dir, file), Buffer.from(data.base64[key as keyof typeof IDX_FILES], 'base64'));
+  return dir;
+}
+
+test('writes a report of the right shape: both engines, every variant, ceiling, memory, profile, epoch', async () => {
+  const dir = dataDir();
   const out = join(dir, 'bench.json');
   const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', 'bench/run.ts', '--quick', '--data-dir', dir, '--out', out], { timeout: 400_000 });
   assert.match(stdout, /ours\/TF\.js/);
@@ -71,6 +77,20 @@ test('writes a report of the right shape: both engines, every variant, ceiling, 
   assert.is(e.submitsPerEpoch.max, Math.ceil(e.steps / e.stepsPerSubmit));
   assert.is(e.readbacksPerEpoch.max, e.submitsPerEpoch.max);
   assert.ok(isSummary(e.trainSeconds) && isSummary(e.samplesPerSec));
+});
+
+test('bench:kernels prints throughput and a per-kernel profile whose shares add up', async () => {
+  const args = ['--import', 'tsx', 'bench/kernels.ts', '--data-dir', dataDir(), '--variant', 'baseline', 'batchnorm', '--batch', '16', '--steps', '4', '--repetitions', '1'];
+  const { stdout } = await promisify(execFile)('node', args, { timeout: 200_000 });
+  for (const variant of ['baseline', 'batchnorm']) {
+    const section = stdout.split(`\n${variant} @ 16: `)[1]?.split('\n\n')[0];
+    assert.ok(section, `no section for ${variant} in:\n${stdout}`);
+    assert.match(section, /^\d+ \(\d+–\d+\) samples\/s, [\d.]+ GFLOP\/s, [\d.]+ ms\/step, kernels [\d.]+ ms/);
+    const shares = [...section.matchAll(/^ +[\d.]+ ms +([\d.]+)%/gm)].map((m) => Number(m[1]));
+    assert.ok(shares.length > 10, `${variant}: ${shares.length} kernels`);
+    assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 100) < 1, `${variant}: shares add up to ${shares.reduce((a, b) => a + b, 0)}%`);
+    assert.is(section.includes('batchnorm.wgsl'), variant === 'batchnorm');
+  }
 });
 
 test.run();
