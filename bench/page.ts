@@ -65,12 +65,12 @@ async function load(request: DataRequest): Promise<PageInfo> {
   return { adapter: gpu.adapter, features: gpu.features, limits, userAgent: navigator.userAgent, tfjs };
 }
 
-/** Both engines for one (variant, batch); returns our trainer's memory. */
-function open(config: OursConfig): { memory: MemoryReport } {
+/** Both engines (or, withPeer false, only ours) for one (variant, batch); returns our trainer's memory. */
+function open(config: OursConfig, withPeer = true): { memory: MemoryReport } {
   const s = loaded();
   close();
   ours = new OursRun(s.gpu, s.data, config);
-  peer = new TfjsTrainer(s.tfjsTrain, variant(config.variant), config.batch, config.seed);
+  if (withPeer) peer = new TfjsTrainer(s.tfjsTrain, variant(config.variant), config.batch, config.seed);
   return { memory: ours.memory };
 }
 

@@ -138,13 +138,21 @@ fn channel_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wid.x + wid.y * nwg.x;
 }
 
-// y = (x − mean)·(γ·invstd) + β over channel c. Subtracting the mean first avoids the
-// cancellation of x·scale − mean·scale when |mean| ≫ std.
+// y = (x − mean)·scale + shift with scale = γ·invstd and shift = β. Subtracting the mean first
+// avoids the cancellation of x·scale − mean·scale when |mean| ≫ std.
+struct Affine {
+  scale: f32,
+  shift: f32,
+}
+
+fn affine(c: u32, inv_std: f32) -> Affine {
+  return Affine(gamma[c] * inv_std, beta[c]);
+}
+
 fn normalize_channel(c: u32, lid: u32, chunk: u32, mean: f32, inv_std: f32) {
-  let scale = gamma[c] * inv_std;
-  let shift = beta[c];
+  let f = affine(c, inv_std);
   for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
-    store_y(w.index, chunk, (load_x(w.index, chunk) - mean) * scale + shift);
+    store_y(w.index, chunk, (load_x(w.index, chunk) - mean) * f.scale + f.shift);
   }
 }
 
@@ -205,6 +213,23 @@ fn forward_eval(c: u32, lid: u32, chunk: u32) {
 
 // One reduction pass gives Σdy and Σdy·(x − mean) (= dβ and dγ/invstd), then one elementwise pass
 // dx = γ·invstd·(dy − dβ/n − x̂·dγ/n), written as k·(dy − a − (x − mean)·b).
+struct DxTerms {
+  k: f32,
+  a: f32,
+  b: f32,
+}
+
+// dβ and dγ from the sums (Σdy, Σdy·(x − mean)), stored when `store`, and the terms of dx.
+fn backward_terms(c: u32, sums: vec2<f32>, inv_std: f32, store: bool) -> DxTerms {
+  let d_beta = sums.x;
+  let d_gamma = sums.y * inv_std;
+  if (store) {
+    dbeta[c] = d_beta;
+    dgamma[c] = d_gamma;
+  }
+  return DxTerms(gamma[c] * inv_std, d_beta * params.inv_n, d_gamma * params.inv_n * inv_std);
+}
+
 fn backward(c: u32, lid: u32, chunk: u32) {
   if (c >= params.channels) {
     return;
@@ -219,17 +244,9 @@ fn backward(c: u32, lid: u32, chunk: u32) {
     s2 += g * (load_x(w.index, chunk) - mean);
   }
   let totals = workgroup_sum(lid, vec2<f32>(lane_sum(s1, chunk), lane_sum(s2, chunk)));
-  let d_beta = totals.x;
-  let d_gamma = totals.y * inv_std;
-  if (lid == 0u) {
-    dbeta[c] = d_beta;
-    dgamma[c] = d_gamma;
-  }
-  let k = gamma[c] * inv_std;
-  let a = d_beta * params.inv_n;
-  let b = d_gamma * params.inv_n * inv_std;
+  let t = backward_terms(c, totals, inv_std, lid == 0u);
   for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
-    store_dx(w.index, chunk, k * (load_dy(w.index, chunk) - a - (load_x(w.index, chunk) - mean) * b));
+    store_dx(w.index, chunk, t.k * (load_dy(w.index, chunk) - t.a - (load_x(w.index, chunk) - mean) * t.b));
   }
 }
 
@@ -280,6 +297,13 @@ fn column_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.x + wid.y * nwg.x) * COLUMN_WG + lid;
 }
 
+fn normalize_column(c: u32, mean: f32, inv_std: f32) {
+  let f = affine(c, inv_std);
+  for (var i = c; i < params.batch * params.channels; i += params.channels) {
+    y[i] = (x[i] - mean) * f.scale + f.shift;
+  }
+}
+
 @compute @workgroup_size(COLUMN_WG)
 fn batchnorm_forward_train_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                                   @builtin(local_invocation_index) lid: u32) {
@@ -301,26 +325,15 @@ fn batchnorm_forward_train_column(@builtin(workgroup_id) wid: vec3<u32>, @builti
   }
   let stats = statistics(m0, sums);
   save_statistics(c, stats);
-  let scale = gamma[c] * stats.inv_std;
-  let shift = beta[c];
-  for (var i = c; i < end; i += stride) {
-    y[i] = (x[i] - stats.mean) * scale + shift;
-  }
+  normalize_column(c, stats.mean, stats.inv_std);
 }
 
 @compute @workgroup_size(COLUMN_WG)
 fn batchnorm_forward_eval_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                                  @builtin(local_invocation_index) lid: u32) {
   let c = column_of(wid, nwg, lid);
-  let stride = params.channels;
-  if (c >= stride) {
-    return;
-  }
-  let mean = eval_mean[c];
-  let scale = gamma[c] * inverseSqrt(eval_var[c] + params.eps);
-  let shift = beta[c];
-  for (var i = c; i < params.batch * stride; i += stride) {
-    y[i] = (x[i] - mean) * scale + shift;
+  if (c < params.channels) {
+    normalize_column(c, eval_mean[c], inverseSqrt(eval_var[c] + params.eps));
   }
 }
 
@@ -340,14 +353,8 @@ fn batchnorm_backward_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
     let g = dy[i];
     sums += vec2<f32>(g, g * (x[i] - mean));
   }
-  let d_beta = sums.x;
-  let d_gamma = sums.y * inv_std;
-  dbeta[c] = d_beta;
-  dgamma[c] = d_gamma;
-  let k = gamma[c] * inv_std;
-  let a = d_beta * params.inv_n;
-  let b = d_gamma * params.inv_n * inv_std;
+  let t = backward_terms(c, sums, inv_std, true);
   for (var i = c; i < end; i += stride) {
-    dx[i] = k * (dy[i] - a - (x[i] - mean) * b);
+    dx[i] = t.k * (dy[i] - t.a - (x[i] - mean) * t.b);
   }
 }

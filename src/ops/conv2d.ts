@@ -17,18 +17,21 @@ const TILES = [
 ] as const;
 const TILE_SAMPLES = 16;
 /**
- * Weight-gradient tiles (as in the shader): 8 output channels × 16 weight columns, or, for maps
- * of at most six channels, 6 × 28 (conv1's 25 weights and bias in one tile).
+ * Weight-gradient tiles (as in the shader): output channels × weight columns, 6 × 28 for maps of
+ * at most six channels (conv1's 25 weights and bias in one tile), else 8 × 16.
  */
-const WEIGHT_TILES = { wide: { channels: 8, columns: 16 }, six: { channels: 6, columns: 28 } } as const;
+const WEIGHT_TILES = [
+  { maxChannels: 6, channels: 6, columns: 28, suffix: '_six' },
+  { maxChannels: Infinity, channels: 8, columns: 16, suffix: '' },
+] as const;
 /**
  * Pixels per chunk of the weight-gradient sums. Each chunk's sum is one invocation's sequential
  * loop; longer chunks pay the per-invocation setup and the partial-sum traffic less often,
  * shorter ones leave more invocations to run in parallel.
  */
 const CHUNK_PIXELS = 256;
-/** Floats per tile and chunk in the partial-sum buffer (PARTIAL_SLOTS vec4 in the shader). */
-const PARTIAL_FLOATS = 42 * 4;
+/** Floats per tile and chunk in the partial-sum buffer: the largest tile (PARTIAL_SLOTS · 4 in the shader). */
+const PARTIAL_FLOATS = Math.max(...WEIGHT_TILES.map((t) => t.channels * t.columns));
 
 export interface Conv2dConfig {
   batch: number;
@@ -108,12 +111,11 @@ export class Conv2d {
       w_base: k * k - 1, w_out: k * k, w_in: cin * k * k, w_row: -k, w_col: -1,
     }));
 
-    const six = cout <= 6;
-    this.partialsKernel = gpu.kernel(SHADER, source, `conv_weight_partials${six ? '_six' : ''}${p > 0 ? '_padded' : ''}`);
+    const weightTile = WEIGHT_TILES.find((t) => cout <= t.maxChannels)!;
+    this.partialsKernel = gpu.kernel(SHADER, source, `conv_weight_partials${weightTile.suffix}${p > 0 ? '_padded' : ''}`);
     this.reduceKernel = gpu.kernel(SHADER, source, 'conv_weight_reduce');
     const pixels = n * oh * ow;
     const cols = cin * k * k;
-    const weightTile = six ? WEIGHT_TILES.six : WEIGHT_TILES.wide;
     const colTiles = Math.ceil((cols + 1) / weightTile.columns);
     const tiles = Math.ceil(cout / weightTile.channels) * colTiles;
     // Equal chunk lengths, and no empty chunk at the end.

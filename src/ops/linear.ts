@@ -39,9 +39,9 @@ export class Linear {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly activation: 'tanh' | undefined;
-  private readonly gpu: Gpu;
   private readonly forwardKernel: Kernel;
   private readonly inputKernel: Kernel;
+  private readonly inputThroughTanhKernel: Kernel;
   private readonly weightKernel: Kernel;
   private readonly params: GPUBuffer;
 
@@ -52,9 +52,9 @@ export class Linear {
       throw new RangeError(`Linear: activation must be 'tanh' or left out, got ${String(config.activation)}`);
     }
     this.activation = config.activation;
-    this.gpu = gpu;
     this.forwardKernel = gpu.kernel(SHADER, source, this.activation === 'tanh' ? 'linear_forward_tanh' : 'linear_forward');
     this.inputKernel = gpu.kernel(SHADER, source, 'linear_backward_input');
+    this.inputThroughTanhKernel = gpu.kernel(SHADER, source, 'linear_backward_input_tanh');
     this.weightKernel = gpu.kernel(SHADER, source, 'linear_backward_weight');
     this.params = gpu.uniform(
       'linear.params',
@@ -80,8 +80,7 @@ export class Linear {
     this.check('linear backwardInput', through ? { dy, weight, dx, through } : { dy, weight, dx });
     const count = tiles(this.batch, this.inFeatures);
     if (!through) return [this.launch(this.inputKernel, { params: this.params, dy, weight, dx }, count)];
-    const kernel = this.gpu.kernel(SHADER, source, 'linear_backward_input_tanh');
-    return [this.launch(kernel, { params: this.params, dy, weight, dx, through }, count)];
+    return [this.launch(this.inputThroughTanhKernel, { params: this.params, dy, weight, dx, through }, count)];
   }
 
   /**
