@@ -8,6 +8,7 @@ import type { EpochMetrics } from '../src/train/trainer.ts';
 import type { AdapterReport } from './session.ts';
 import type { StudyConfig } from './study-config.ts';
 import type { VariantSummary } from './report/summary.ts';
+import type { Analysis } from '../src/study/claims.ts';
 
 export const RESULTS_FORMAT = 'lenet-webgpu-study/1';
 
@@ -43,6 +44,18 @@ export interface StudyResults {
   runs: RunRecord[];
   /** Final-epoch metrics per variant over its completed seeds; written when the study ends. */
   summary: Record<string, VariantSummary> | null;
+  /** Per variant and metric: {n, mean, std, ci95, basis} over seeds (src/study/claims.ts); at the end. */
+  statistics?: Analysis['statistics'];
+  /** Every pair of variants per accuracy: the difference with its 95% interval and whether it is established. */
+  comparisons?: Analysis['comparisons'];
+  /** What limits the conclusions (tiny budget, one epoch or seed, near chance, divergence); [] when nothing. */
+  warnings?: string[];
+  /** The sentences the numbers support, as REPORT.md states them. */
+  claims?: string[];
+  /** The original study's conclusions, each supported / not established / contradicted, with the evidence. */
+  verdicts?: Analysis['verdicts'];
+  /** Each variant's best-validation epoch and its test accuracy there. */
+  bestValidation?: Analysis['bestValidation'];
 }
 
 export function newResults(config: StudyConfig, versions: Record<string, string>): StudyResults {

@@ -142,8 +142,9 @@ async function run(): Promise<void> {
   const sizes = splitSizes(settings, loaded.dataset.train.count);
   const testImages = settings.testLimit > 0 ? Math.min(settings.testLimit, loaded.dataset.test.count) : loaded.dataset.test.count;
   const meta: Omit<StudyRecord, 'variants'> = {
-    dataset: { name: loaded.dataset.name, source: loaded.source, trainImages: sizes.train, testImages },
-    settings: { ...settings, validationImages: sizes.validation },
+    dataset: { name: loaded.dataset.name, source: loaded.source, trainImages: sizes.train, validationImages: sizes.validation, testImages },
+    quirks: settings.quirks,
+    settings,
     adapter: { ...gpu.adapter, features: gpu.features },
   };
   training.reset(settings.variants, settings.epochs, sizes.validation > 0 ? 'validation' : 'test');

@@ -14,6 +14,7 @@ export class ResultsView {
   private readonly chart = new SummaryChart(byId<HTMLCanvasElement>('summary-chart'));
   private readonly body = byId('summary-table').querySelector('tbody')!;
   private readonly conclusions = byId('conclusions');
+  private readonly verdicts = byId('verdicts').querySelector('tbody')!;
   private runs: readonly VariantRun[] = [];
   private meta: Omit<StudyRecord, 'variants'> | null = null;
 
@@ -49,6 +50,15 @@ export class ResultsView {
         h('td', { className: 'train' }, percent(r.trainAccuracy)), h('td', { className: 'validation' }, percent(r.validationAccuracy)),
         h('td', { className: 'test' }, percent(r.testAccuracy)), h('td', {}, gap), h('td', {}, weights));
     }));
-    this.conclusions.replaceChildren(...(ended ? conclusions(rows, meta.dataset.testImages).map((line) => h('li', {}, line)) : [h('li', {}, 'Conclusions follow when the run ends.')]));
+    if (!ended) {
+      this.conclusions.replaceChildren(h('li', {}, 'Conclusions follow when the run ends.'));
+      this.verdicts.replaceChildren();
+      return;
+    }
+    const sizes = { train: meta.dataset.trainImages, validation: meta.dataset.validationImages, test: meta.dataset.testImages };
+    const read = conclusions(runs, sizes, meta.quirks);
+    this.conclusions.replaceChildren(...read.lines.map((line) => h('li', {}, line)));
+    this.verdicts.replaceChildren(...read.verdicts.map((v) => h('tr', { 'data-verdict': v.verdict },
+      h('td', {}, v.claim), h('td', { className: 'verdict' }, v.verdict), h('td', {}, v.evidence))));
   }
 }

@@ -2,6 +2,8 @@
  * The study's results as data: each variant's final numbers (its last finished epoch), the
  * conclusions drawn from them, and the JSON and CSV exports. No DOM, so tested in Node.
  */
+import { CLASSES } from '../src/model/lenet.ts';
+import { analyze, type Verdict } from '../src/study/claims.ts';
 import type { EpochMetrics } from '../src/train/trainer.ts';
 import type { VariantRun, VariantStatus } from './study.ts';
 
@@ -35,53 +37,34 @@ export function summarize(runs: readonly Pick<VariantRun, 'name' | 'status' | 'e
 }
 
 export const percent = (x: number | null, digits = 2): string => (x === null || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(digits)}%`);
-const points = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} pp`;
 
-type Measured = Summary & { trainAccuracy: number; testAccuracy: number };
-
-function extremes(rows: Measured[], key: 'trainAccuracy' | 'testAccuracy'): { best: Measured; worst: Measured } {
-  const sorted = [...rows].sort((a, b) => b[key] - a[key]);
-  return { best: sorted[0]!, worst: sorted.at(-1)! };
+export interface Sizes {
+  train: number;
+  validation: number;
+  test: number;
 }
 
 /**
- * Sentences that follow from the numbers: best and worst variant on train and test, each
- * variant's train–test gap, each regularizer against the baseline, and whether the spread of test
- * accuracies exceeds the noise of a test set of this size.
+ * The page's reading of a finished run, from the same module as the CLI's report (src/study):
+ * warnings first, then only the claims the numbers support, and the original study's
+ * conclusions with their verdicts. A variant that was stopped counts with its last finished epoch.
  */
-export function conclusions(rows: readonly Summary[], testImages: number): string[] {
-  const measured = rows.filter((r): r is Measured => r.trainAccuracy !== null && r.testAccuracy !== null);
+export function conclusions(runs: readonly Pick<VariantRun, 'name' | 'status' | 'epochs' | 'message'>[], sizes: Sizes, quirks: boolean): { lines: string[]; verdicts: Verdict[] } {
   const lines: string[] = [];
-  const left = rows.filter((r) => r.status !== 'finished');
-  if (left.length) lines.push(`Not finished: ${left.map((r) => `${r.variant} (${r.status}, ${r.epochs} epoch${r.epochs === 1 ? '' : 's'})`).join(', ')}; their last finished epoch is used.`);
-  if (measured.length === 0) return [...lines, 'No variant finished an epoch, so there is nothing to compare yet.'];
-  if (measured.length === 1) {
-    const r = measured[0]!;
-    return [...lines, `${r.variant}: train ${percent(r.trainAccuracy)}, test ${percent(r.testAccuracy)}, train–test gap ${points(r.trainAccuracy - r.testAccuracy)}.`];
-  }
-  const train = extremes(measured, 'trainAccuracy');
-  const test = extremes(measured, 'testAccuracy');
-  lines.push(`Best on train: ${train.best.variant} (${percent(train.best.trainAccuracy)}); worst: ${train.worst.variant} (${percent(train.worst.trainAccuracy)}).`);
-  lines.push(`Best on test: ${test.best.variant} (${percent(test.best.testAccuracy)}); worst: ${test.worst.variant} (${percent(test.worst.testAccuracy)}).`);
-  const gaps = measured.map((r) => ({ variant: r.variant, gap: r.trainAccuracy - r.testAccuracy })).sort((a, b) => b.gap - a.gap);
-  lines.push(`Train–test gap (overfitting): ${gaps.map((g) => `${g.variant} ${points(g.gap)}`).join(', ')} — largest for ${gaps[0]!.variant}, smallest for ${gaps.at(-1)!.variant}.`);
-  const baseline = measured.find((r) => r.variant === 'baseline');
-  const others = measured.filter((r) => r !== baseline);
-  if (baseline && others.length) {
-    lines.push(`Against the baseline on test: ${others.map((r) => `${r.variant} ${points(r.testAccuracy - baseline.testAccuracy)}`).join(', ')}.`);
-  }
-  // Binomial standard error of an accuracy measured on n test images; two of them ≈ 95%.
-  const p = test.best.testAccuracy;
-  const noise = 2 * Math.sqrt(Math.max(p * (1 - p), 1e-12) / Math.max(1, testImages));
-  const spread = test.best.testAccuracy - test.worst.testAccuracy;
-  lines.push(spread > noise
-    ? `The test spread (${points(spread)}) exceeds the noise of ${testImages.toLocaleString('en')} test images (±${(100 * noise).toFixed(1)} pp).`
-    : `The test spread (${points(spread)}) is within the noise of ${testImages.toLocaleString('en')} test images (±${(100 * noise).toFixed(1)} pp): the ranking could change with another seed.`);
-  return lines;
+  const left = runs.filter((r) => r.status !== 'finished');
+  if (left.length) lines.push(`Not finished: ${left.map((r) => `${r.name} (${r.status}, ${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'})`).join(', ')}; their last finished epoch is used.`);
+  const analysis = analyze({
+    variants: runs.map((r) => r.name),
+    runs: runs.map((r) => ({ variant: r.name, seed: 0, status: r.status === 'diverged' ? 'diverged' : 'complete', epochs: r.epochs, error: r.message })),
+    sizes, classes: CLASSES, quirks,
+  });
+  return { lines: [...lines, ...analysis.warnings, ...analysis.claims], verdicts: analysis.verdicts };
 }
 
 export interface StudyRecord {
-  dataset: { name: string; source: string; trainImages: number; testImages: number };
+  dataset: { name: string; source: string; trainImages: number; validationImages: number; testImages: number };
+  /** Evaluated like the original (dropout active, batch statistics). */
+  quirks: boolean;
   settings: unknown;
   adapter: unknown;
   variants: { name: string; status: VariantStatus; message: string | null; epochs: EpochMetrics[]; final: Summary }[];

@@ -36,6 +36,16 @@ stats('one seed: only the binomial error of the images, marked as such; a loss g
   close(binomialError(0.5, 100), 0.05, 1e-12, 'binomial error');
 });
 
+stats('accuracy intervals stay in [0, 1]; seeds that agree fall back to the binomial error', () => {
+  const wide = estimate([0.1, 0.3], 40);
+  assert.is(wide.basis, 'seeds');
+  assert.equal(wide.ci95![0], 0);
+  const agree = estimate([0.25, 0.25], 40);
+  assert.is(agree.basis, 'binomial');
+  close(agree.ci95![1] - 0.25, 1.959964 * Math.sqrt(0.25 * 0.75 / 40), 1e-7, 'binomial half width (z rounded to 6 decimals)');
+  assert.is(estimate([0.5, 0.5]).ci95, null);
+});
+
 stats("Welch's interval: Satterthwaite degrees of freedom, and a difference inside it is not established", () => {
   // a = [1, 2, 3], b = [4, 5, 6, 7]: va = 1/3, vb = (5/3)/4, df = 4.959…
   const d = difference([1, 2, 3], [4, 5, 6, 7]);
@@ -174,6 +184,10 @@ claims('best-validation epoch: its test accuracy is reported, and an epoch far w
   assert.match(a.verdicts.at(-1)!.evidence, /best validation at epoch 1 \(90\.00%\), test there 80\.00% vs 88\.00% at the last epoch/);
   const one = analyze(study(VARIANTS.map((v) => run(v, 0, [epoch(1, 0.8, 0.8, 0.8)]))));
   assert.is(one.verdicts.at(-1)!.verdict, 'not established');
+  // 40 test images: ±18 pp of noise hides any cost of choosing by validation.
+  const small = analyze(study(VARIANTS.map((v) => run(v, 0, [epoch(1, 0.8, 0.80, 0.90), epoch(2, 0.85, 0.82, 0.85)])), { train: 100, validation: 20, test: 40 }));
+  assert.is(small.verdicts.at(-1)!.verdict, 'not established');
+  assert.match(small.verdicts.at(-1)!.evidence, /too small to tell/);
 });
 
 claims.run();

@@ -108,17 +108,31 @@ test('runs every variant and seed and writes results, CSV, weights, figures and 
     const last = r.runs.filter((run) => run.variant === v).map((run) => run.epochs.at(-1)!);
     const row = new RegExp(`^\\| ${v} \\| (.+?) \\| (.+?) \\| (.+?) \\| (.+?) \\| 2 seeds \\|$`, 'm').exec(report);
     assert.ok(row, `a row for ${v}`);
+    const ci = r.statistics![v]!.testAccuracy!.ci95!;
     assert.equal(row!.slice(1), [
       expected(last.map((e) => e.trainAccuracy)), expected(last.map((e) => e.validationAccuracy!)),
-      expected(last.map((e) => e.testAccuracy)), expected(last.map((e) => e.trainAccuracy - e.testAccuracy)),
+      `${expected(last.map((e) => e.testAccuracy))} [${(100 * ci[0]).toFixed(2)}, ${(100 * ci[1]).toFixed(2)}]`,
+      expected(last.map((e) => e.trainAccuracy - e.testAccuracy)),
     ]);
+    // The interval is the t interval of the two seeds' final test accuracies.
+    const t = r.statistics![v]!.testAccuracy!;
+    assert.equal([t.n, t.basis], [2, 'seeds']);
+    assert.ok(ci[0] <= t.mean && t.mean <= ci[1]);
     assert.is((100 * r.summary![v]!.testAccuracy.mean).toFixed(2), row![3]!.split(' ')[0]);
     const o = ORIGINAL.accuracy[v]!;
     const mean = (k: 'trainAccuracy' | 'testAccuracy') => (100 * r.summary![v]![k].mean).toFixed(2);
     assert.ok(report.includes(`| ${v} | ${o.train.toFixed(2)} | ${o.test.toFixed(2)} | ${mean('trainAccuracy')} | ${mean('testAccuracy')} |`), `comparison row for ${v}`);
   }
-  const best = Object.entries(r.summary!).sort((a, b) => b[1].testAccuracy.mean - a[1].testAccuracy.mean)[0]!;
-  assert.ok(report.includes(`best **${best[0]}** (${(100 * best[1].testAccuracy.mean).toFixed(2)}%)`), 'the best test accuracy');
+  // 100 training and 40 test images: the report says so first, and states the analysis results.json holds.
+  assert.match(r.warnings![0]!, /^Tiny budget: 100 training and 40 test images/);
+  assert.ok(report.includes(`> - ${r.warnings![0]!}`), 'warnings at the top');
+  // Every pair of the variants that learned (test accuracy at least twice chance) is compared.
+  const learned = Object.values(r.statistics!).filter((v) => v.testAccuracy!.mean >= 0.2).length;
+  assert.is(r.comparisons!.filter((c) => c.metric === 'testAccuracy').length, learned * (learned - 1) / 2);
+  for (const claim of r.claims!) assert.ok(report.includes(`- ${claim}`), claim);
+  assert.is(r.verdicts!.length, 4);
+  for (const v of r.verdicts!) assert.ok(report.includes(`| ${v.claim} | **${v.verdict}** |`), v.claim);
+  assert.not.match(report, /the same ranking|\(the same\)/);
 });
 
 test('an interrupted study resumes to the numbers and weights of an uninterrupted one', async () => {

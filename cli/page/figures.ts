@@ -11,6 +11,8 @@ export interface Series {
   label: string;
   /** One value per x position; null leaves a gap. */
   values: (number | null)[];
+  /** A 95% interval per x position (several seeds), drawn as a band or error bars; null where none. */
+  intervals?: ([number, number] | null)[];
 }
 
 export interface CurvesFigure {
@@ -55,7 +57,7 @@ const whiteBackground: Plugin = {
 };
 
 /** Draw one chart on a fresh canvas of exactly width × height pixels, synchronously. */
-function draw(config: ChartConfiguration, width: number, height: number): HTMLCanvasElement {
+function draw(config: ChartConfiguration, width: number, height: number, plugins: Plugin[] = []): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -65,7 +67,7 @@ function draw(config: ChartConfiguration, width: number, height: number): HTMLCa
   const chart = new Chart(canvas, {
     ...config,
     options: { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 },
-    plugins: [whiteBackground],
+    plugins: [whiteBackground, ...plugins],
   });
   // destroy() clears the canvas, so keep a copy of the pixels.
   const copy = document.createElement('canvas');
@@ -77,16 +79,66 @@ function draw(config: ChartConfiguration, width: number, height: number): HTMLCa
   return copy;
 }
 
+/** A colour at 20% opacity, for interval bands. */
+const translucent = (hex: string): string => `${hex}33`;
+/** Datasets that only draw a band carry this label prefix; the legend leaves them out. */
+const BAND = 'band:';
+
+/** A series' line, preceded by its interval as a filled band (upper bound, then lower filled to it). */
+function lineDatasets(s: Series, color: string) {
+  const line = { label: s.label, data: s.values, borderColor: color, backgroundColor: color, pointRadius: 3 };
+  if (!s.intervals?.some((x) => x !== null)) return [line];
+  const bound = (k: 0 | 1) => s.intervals!.map((x) => (x === null ? null : x[k]));
+  const edge = { borderWidth: 0, pointRadius: 0, backgroundColor: translucent(color) };
+  return [
+    { ...edge, label: `${BAND}${s.label} upper`, data: bound(1), fill: false },
+    { ...edge, label: `${BAND}${s.label} lower`, data: bound(0), fill: '-1' as const },
+    line,
+  ];
+}
+
 function lineChart(title: string, epochs: number[], series: Series[], yTitle: string): ChartConfiguration {
+  const banded = series.some((s) => s.intervals?.some((x) => x !== null));
   return {
     type: 'line',
     data: {
       labels: epochs.map(String),
-      datasets: series.map((s, i) => ({ label: s.label, data: s.values, borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length], pointRadius: 3 })),
+      datasets: series.flatMap((s, i) => lineDatasets(s, COLORS[i % COLORS.length]!)),
     },
     options: {
-      plugins: { title: { display: true, text: title } },
+      plugins: {
+        title: { display: true, text: banded ? `${title} (bands: 95% interval over seeds)` : title },
+        legend: { labels: { filter: (item) => !item.text.startsWith(BAND) } },
+      },
       scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: yTitle } } },
+    },
+  };
+}
+
+/** Whiskers for bar charts: each bar's 95% interval, from the dataset's `intervals`. */
+function errorBars(intervals: (([number, number] | null)[] | undefined)[]): Plugin {
+  return {
+    id: 'errorBars',
+    afterDatasetsDraw: (chart) => {
+      const { ctx } = chart;
+      const y = chart.scales.y!;
+      ctx.save();
+      ctx.strokeStyle = '#111827';
+      ctx.lineWidth = 1.5;
+      intervals.forEach((perBar, i) => chart.getDatasetMeta(i).data.forEach((bar, j) => {
+        const interval = perBar?.[j];
+        if (!interval) return;
+        const [top, bottom] = [y.getPixelForValue(interval[1]), y.getPixelForValue(interval[0])];
+        ctx.beginPath();
+        ctx.moveTo(bar.x, top);
+        ctx.lineTo(bar.x, bottom);
+        for (const at of [top, bottom]) {
+          ctx.moveTo(bar.x - 5, at);
+          ctx.lineTo(bar.x + 5, at);
+        }
+        ctx.stroke();
+      }));
+      ctx.restore();
     },
   };
 }
@@ -108,6 +160,7 @@ function curves(figure: CurvesFigure): string {
 }
 
 function summary(figure: SummaryFigure): string {
+  const whiskers = figure.bars.some((s) => s.intervals?.some((x) => x !== null));
   return png(draw({
     type: 'bar',
     data: {
@@ -115,10 +168,10 @@ function summary(figure: SummaryFigure): string {
       datasets: figure.bars.map((s, i) => ({ label: s.label, data: s.values, backgroundColor: COLORS[i % COLORS.length] })),
     },
     options: {
-      plugins: { title: { display: true, text: figure.title } },
+      plugins: { title: { display: true, text: whiskers ? `${figure.title} (whiskers: 95% interval over seeds)` : figure.title } },
       scales: { y: { title: { display: true, text: 'accuracy (%)' } } },
     },
-  }, SUMMARY_SIZE.width, SUMMARY_SIZE.height));
+  }, SUMMARY_SIZE.width, SUMMARY_SIZE.height, [errorBars(figure.bars.map((s) => s.intervals))]));
 }
 
 /** Every figure as base64 PNG, by file name. */

@@ -5,7 +5,8 @@
 import type { StudyResults } from '../study-results.ts';
 import { SUMMARY_FILE, curvesFile } from './charts.ts';
 import { ORIGINAL } from './original.ts';
-import type { Stat, VariantSummary } from './summary.ts';
+import type { Estimate } from '../../src/study/statistics.ts';
+import type { Stat } from './summary.ts';
 
 /** A fraction as a percentage with two decimals: the only way the report prints accuracies. */
 export const pct = (v: number): string => (100 * v).toFixed(2);
@@ -32,6 +33,13 @@ function setup(r: StudyResults): string {
   ].join('\n');
 }
 
+/** A test accuracy with its 95% interval, and how the interval was made. */
+function testCell(e: Estimate | null | undefined): string {
+  if (!e) return '—';
+  const value = e.std === null ? pct(e.mean) : `${pct(e.mean)} ± ${pct(e.std)}`;
+  return e.ci95 ? `${value} [${pct(e.ci95[0])}, ${pct(e.ci95[1])}]` : value;
+}
+
 function table(r: StudyResults): string {
   const rows = r.config.variants.map((v) => {
     const runs = r.runs.filter((run) => run.variant === v);
@@ -39,48 +47,61 @@ function table(r: StudyResults): string {
     const s = r.summary?.[v];
     const status = [s ? `${s.seeds.length} seed${s.seeds.length > 1 ? 's' : ''}` : '', ...diverged].filter(Boolean).join('; ');
     if (!s) return `| ${v} | — | — | — | — | ${status || 'not run'} |`;
-    return `| ${v} | ${withStd(s.trainAccuracy)} | ${s.validationAccuracy ? withStd(s.validationAccuracy) : '—'} | ${withStd(s.testAccuracy)} | ${withStd(s.gap)} | ${status} |`;
+    return `| ${v} | ${withStd(s.trainAccuracy)} | ${s.validationAccuracy ? withStd(s.validationAccuracy) : '—'} | ${testCell(r.statistics?.[v]?.testAccuracy)} | ${withStd(s.gap)} | ${status} |`;
   });
   return [
-    '| variant | train % | validation % | test % | train − test (pp) | runs |',
+    '| variant | train % | validation % | test % [95% interval] | train − test (pp) | runs |',
     '|---|---:|---:|---:|---:|---|',
     ...rows,
   ].join('\n');
 }
 
-function extremes(entries: [string, VariantSummary][], pick: (s: VariantSummary) => number): { best: [string, number]; worst: [string, number] } {
-  const sorted = entries.map(([v, s]) => [v, pick(s)] as [string, number]).sort((a, b) => b[1] - a[1]);
-  return { best: sorted[0]!, worst: sorted.at(-1)! };
+function intervalNote(r: StudyResults): string {
+  return r.config.seeds.length > 1
+    ? 'Values are mean ± sample standard deviation over seeds; the test interval is the 95% Student-t interval of the mean over seeds.'
+    : "One seed: the test interval is only the binomial error of the test images (p ± 1.96·√(p(1−p)/N)); seed-to-seed variation is not measured.";
+}
+
+function warnings(r: StudyResults): string[] {
+  if (!r.warnings?.length) return [];
+  return ['> **Read with care.**', ...r.warnings.map((w) => `> - ${w}`), ''];
 }
 
 function conclusions(r: StudyResults): string[] {
-  const entries = r.config.variants.filter((v) => r.summary?.[v]).map((v) => [v, r.summary![v]!] as [string, VariantSummary]);
-  const lines: string[] = [];
-  if (!entries.length) lines.push('- No variant completed.');
-  else if (entries.length === 1) lines.push(`- Only ${entries[0]![0]} completed: nothing to compare it with.`);
-  else lines.push(...ranks(entries));
-  for (const run of r.runs.filter((x) => x.status === 'diverged')) lines.push(`- ${run.variant} (seed ${run.seed}) diverged: ${run.error}`);
-  return lines;
+  return (r.claims ?? []).map((c) => `- ${c}`);
 }
 
-/** Best and worst variants on train and test, the train–test gaps, and the test ranking. */
-function ranks(entries: [string, VariantSummary][]): string[] {
-  const lines: string[] = [];
-  const test = extremes(entries, (s) => s.testAccuracy.mean);
-  const train = extremes(entries, (s) => s.trainAccuracy.mean);
-  const gap = extremes(entries, (s) => s.gap.mean);
-  lines.push(`- Test accuracy: best **${test.best[0]}** (${pct(test.best[1])}%), worst **${test.worst[0]}** (${pct(test.worst[1])}%).`);
-  lines.push(`- Train accuracy: best **${train.best[0]}** (${pct(train.best[1])}%), worst **${train.worst[0]}** (${pct(train.worst[1])}%).`);
-  lines.push(`- Train − test gap: largest **${gap.best[0]}** (${pct(gap.best[1])} pp), smallest **${gap.worst[0]}** (${pct(gap.worst[1])} pp).`);
-  lines.push(`- Ranking by test accuracy: ${byTest(entries.map(([v, s]) => [v, s.testAccuracy.mean])).join(' > ')}.`);
-  return lines;
+function verdicts(r: StudyResults): string[] {
+  if (!r.verdicts?.length) return [];
+  return [
+    `## The original study's conclusions, checked`,
+    '',
+    `Each is **supported** when this run's 95% intervals establish it, **contradicted** when they establish the opposite, and otherwise **not established**.`,
+    '',
+    '| claim | verdict | evidence |',
+    '|---|---|---|',
+    ...r.verdicts.map((v) => `| ${v.claim} | **${v.verdict}** | ${v.evidence.replaceAll('|', '\\|')} |`),
+    '',
+    r.config.quirks
+      ? "This run used the original's evaluation (`--quirks`: dropout active, batch statistics of shuffled test batches); run without it to see how the dropout and batch-norm verdicts move under correct evaluation."
+      : "This run evaluated correctly (dropout off, batch-norm running statistics); the original measured dropout's test accuracy with dropout active and batch norm's with batch statistics — `--quirks` reproduces that, to see how the dropout and batch-norm verdicts move.",
+    '',
+  ];
 }
 
-/** Variant names by descending accuracy. */
-function byTest(accuracies: [string, number][]): string[] {
-  return [...accuracies].sort((a, b) => b[1] - a[1]).map(([v]) => v);
+function validationChoice(r: StudyResults): string[] {
+  if (!r.bestValidation?.length) return [];
+  return [
+    '## Choosing the number of epochs by validation',
+    '',
+    '| variant | best validation epoch | validation % there | test % there | test % at the last epoch |',
+    '|---|---:|---:|---:|---:|',
+    ...r.bestValidation.map((b) => `| ${b.variant} | ${b.epoch} of ${b.epochs} | ${pct(b.validationAccuracy)} | ${pct(b.testAccuracy)} | ${pct(b.finalTestAccuracy)} |`),
+    '',
+  ];
 }
 
+/** The original's numbers beside this run's: a comparison of budgets, not a confirmation of anything. */
 function comparison(r: StudyResults): string[] {
   const c = r.config;
   if (c.dataset !== ORIGINAL.dataset) return [`The original study used ${ORIGINAL.dataset}; this run used ${c.dataset}, so there is nothing to compare with.`];
@@ -93,25 +114,17 @@ function comparison(r: StudyResults): string[] {
     const test = Number(pct(s.testAccuracy.mean));
     return `| ${v} | ${o.train.toFixed(2)} | ${o.test.toFixed(2)} | ${pct(s.trainAccuracy.mean)} | ${pct(s.testAccuracy.mean)} | ${signed(train - o.train)} | ${signed(test - o.test)} |`;
   });
-  const ranking = byTest(compared.map((v) => [v, r.summary![v]!.testAccuracy.mean]));
-  const originalRanking = byTest(compared.map((v) => [v, ORIGINAL.accuracy[v]!.test]));
-  const count = (holds: (s: VariantSummary, o: { train: number; test: number }) => boolean) =>
-    `${compared.filter((v) => holds(r.summary![v]!, ORIGINAL.accuracy[v]!)).length} of ${compared.length}`;
-  const notes = [
-    `- Test ranking here: ${ranking.join(' > ')}; in the original: ${originalRanking.join(' > ')} (${ranking.join() === originalRanking.join() ? 'the same' : 'different'}).`,
-    `- This run trained ${c.epochs} epoch${c.epochs > 1 ? 's' : ''}, the original ${ORIGINAL.epochs}: train accuracy is below the original's for ` +
-      `${count((s, o) => Number(pct(s.trainAccuracy.mean)) < o.train)} variants, test accuracy for ${count((s, o) => Number(pct(s.testAccuracy.mean)) < o.test)}, ` +
-      `and the train − test gap is smaller for ${count((s, o) => Number(pct(s.gap.mean)) < o.train - o.test)}.`,
-  ];
-  if (!c.quirks) notes.push("- The original measured dropout's test accuracy with dropout active and batch norm's with batch statistics; this run evaluates correctly (`--quirks` reproduces the original's evaluation).");
+  const budget = c.epochs === ORIGINAL.epochs && (r.sizes?.train ?? 0) >= 48_000
+    ? 'This run has the original\'s budget (epochs and training images); the original reports one run without intervals, so a difference from it is not a test of anything.'
+    : `This run trained ${c.epochs} epoch${c.epochs > 1 ? 's' : ''} on ${(r.sizes?.train ?? 0).toLocaleString('en')} images; the original ${ORIGINAL.epochs} epochs on 48,000. At a different budget these numbers neither confirm nor refute the original's; the verdicts above say what this run itself supports.`;
   return [
-    `Against the original study (${ORIGINAL.dataset}, PyTorch on CPU, ${ORIGINAL.epochs} epochs, accuracies in %; Δ in percentage points):`,
+    `Against the original study (${ORIGINAL.dataset}, PyTorch on CPU, ${ORIGINAL.epochs} epochs, one run, accuracies in %; Δ in percentage points):`,
     '',
     '| variant | original train | original test | this train | this test | Δ train | Δ test |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    ...notes,
+    `- ${budget}`,
   ];
 }
 
@@ -125,11 +138,12 @@ export function renderReport(r: StudyResults): string {
     '',
     setup(r),
     '',
+    ...warnings(r),
     '## Final accuracies',
     '',
     table(r),
     '',
-    `Train accuracy is the mean over the last epoch's training batches in training mode (as the original measured it); validation and test accuracy are measured after the last epoch.${r.config.seeds.length > 1 ? ' Values are mean ± sample standard deviation over seeds.' : ''}`,
+    `Train accuracy is the mean over the last epoch's training batches in training mode (as the original measured it); validation and test accuracy are measured after the last epoch. ${intervalNote(r)}`,
     '',
     '## Figures',
     '',
@@ -137,6 +151,10 @@ export function renderReport(r: StudyResults): string {
     '## Conclusions',
     '',
     ...conclusions(r),
+    '',
+    ...verdicts(r),
+    ...validationChoice(r),
+    '## Against the original study',
     '',
     ...comparison(r),
     '',

@@ -90,6 +90,8 @@ export const NEAR_CHANCE_FACTOR = 2;
 const TIE = 1e-9;
 /** "Almost perfect" train accuracy, for the original's batch-norm conclusion. */
 const ALMOST_PERFECT = 0.97;
+/** Test-set noise (95% half-width of a difference) above which "as good on test" cannot be judged: the variants differ by about this much. */
+const RESOLVABLE = 0.01;
 export const ORIGINAL_EPOCHS = 50;
 
 export const DISPLAY_NAMES: Record<string, string> = {
@@ -336,6 +338,8 @@ function validationVerdict(best: BestValidation[], testImages: number, budget: s
   const evidence = rows.map((r) => `${display(r.variant)}: best validation at epoch ${r.epoch} (${pct(r.validationAccuracy)}), test there ${pct(r.testAccuracy)} ` +
     `vs ${pct(r.finalTestAccuracy)} at the last epoch`).join('; ') + ` (differences within ±${(100 * rows[0]!.noise).toFixed(2)} pp are test-set noise; ${budget}).`;
   if (rows.some((r) => r.worse)) return { verdict: 'contradicted', evidence };
+  // "No worse within noise" says nothing when the noise is wider than the effects studied.
+  if (rows[0]!.noise > RESOLVABLE) return { verdict: 'not established', evidence: `${evidence} The test set is too small to tell (noise over ±${(100 * RESOLVABLE).toFixed(0)} pp).` };
   // Validation still rising at the last epoch (or a single epoch) chose nothing: the test is untried.
   if (rows.every((r) => r.epoch === r.epochs)) {
     return { verdict: 'not established', evidence: `${evidence} Validation accuracy peaks at the last epoch for every variant, so it chose nothing yet.` };

@@ -46,21 +46,28 @@ function sampleVariance(values: readonly number[]): number {
 }
 
 /**
- * The estimate of a metric from its per-seed values. With one value, `binomialImages` (the
- * number of images an accuracy was measured on) gives the binomial interval p ± 1.96·√(p(1−p)/N);
- * without it (a loss) the single value has no interval.
+ * The estimate of a metric from its per-seed values: the Student-t interval over seeds. With one
+ * value (or seeds without spread), `binomialImages` (the number of images an accuracy was
+ * measured on) gives the binomial interval p ± 1.96·√(p(1−p)/N); without it (a loss) there is no
+ * interval. Accuracy intervals are clipped to [0, 1].
  */
 export function estimate(values: readonly number[], binomialImages?: number): Estimate {
   if (values.length === 0) throw new RangeError('estimate: no values');
   const m = mean(values);
-  if (values.length === 1) {
-    if (binomialImages === undefined) return { n: 1, mean: m, std: null, ci95: null, basis: 'none' };
-    const half = Z95 * binomialError(m, binomialImages);
-    return { n: 1, mean: m, std: null, ci95: [m - half, m + half], basis: 'binomial' };
+  const std = values.length > 1 ? Math.sqrt(sampleVariance(values)) : null;
+  // Seeds that all agree measure no spread: an accuracy then falls back to its binomial error.
+  if (std !== null && std > 0) {
+    const half = tCritical(values.length - 1) * std / Math.sqrt(values.length);
+    return { n: values.length, mean: m, std, ci95: clip([m - half, m + half], binomialImages), basis: 'seeds' };
   }
-  const std = Math.sqrt(sampleVariance(values));
-  const half = tCritical(values.length - 1) * std / Math.sqrt(values.length);
-  return { n: values.length, mean: m, std, ci95: [m - half, m + half], basis: 'seeds' };
+  if (binomialImages === undefined) return { n: values.length, mean: m, std, ci95: null, basis: 'none' };
+  const half = Z95 * binomialError(m, binomialImages);
+  return { n: values.length, mean: m, std, ci95: clip([m - half, m + half], binomialImages), basis: 'binomial' };
+}
+
+/** An accuracy's interval stays inside [0, 1]; other metrics are left as they are. */
+function clip(ci: [number, number], binomialImages: number | undefined): [number, number] {
+  return binomialImages === undefined ? ci : [Math.max(0, ci[0]), Math.min(1, ci[1])];
 }
 
 /** Standard error of an accuracy p measured on `images` images. */
