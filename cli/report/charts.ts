@@ -16,8 +16,10 @@ function curveIntervals(runs: { epochs: EpochMetrics[] }[], epochs: number, metr
   return Array.from({ length: epochs }, (_, i) => {
     const values = runs.map((r) => r.epochs[i]).filter((e) => e !== undefined).map(metric).filter((v) => v !== null);
     if (values.length < 2) return null;
-    const ci = estimate(values).ci95!;
-    return [scale * ci[0], scale * ci[1]];
+    const ci = estimate(values).ci95;
+    if (!ci) return null;
+    // Accuracies (scaled to %) stay within [0, 100].
+    return scale === 100 ? [Math.max(0, 100 * ci[0]), Math.min(100, 100 * ci[1])] : [ci[0], ci[1]];
   });
 }
 
