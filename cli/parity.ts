@@ -56,15 +56,19 @@ function printVariant(name: string, r: VariantParity): void {
   for (const i of shown) console.log(`  ${String(i + 1).padStart(4)}   ${r.lossEngine[i]!.toFixed(7)}     ${r.lossTorch[i]!.toFixed(7)}     ${e(r.lossRelDiff[i]!)}`);
   console.log(`  max loss rel diff ${e(r.maxLossRelDiff)}; final tensors, max|engine − torch| / max|torch|: ` +
     worst.map(([t, x]) => `${t} ${e(x)}`).join(', '));
+  console.log(`  eval-mode logits on ${r.evalCheck.images} test images: max rel diff ${e(r.evalCheck.logitMaxRelDiff)}, same class for ${(100 * r.evalCheck.argmaxAgreement).toFixed(2)}%`);
+  const c = r.float64Control;
+  console.log(`  control, torch f32 vs torch f64: max loss rel diff ${e(c.maxLossRelDiff)}; tensors ` +
+    worst.map(([t]) => `${t} ${e(c.finalParamMaxRelDiff[t]!)}`).join(', ') + `; eval logits ${e(c.evalCheck.logitMaxRelDiff)}`);
   if (r.testAccuracy) console.log(`  test accuracy: engine ${(100 * r.testAccuracy.engine).toFixed(2)}%, torch ${(100 * r.testAccuracy.torch).toFixed(2)}%`);
 }
 
 function printSummary(report: ParityReport): void {
-  console.log('\n| variant | steps | max loss rel diff | max final tensor rel diff | test % engine / torch |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('\n| variant | steps | max loss rel diff | max final tensor rel diff | eval logits rel diff | test % engine / torch |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const [name, r] of Object.entries(report.variants)) {
     const acc = r.testAccuracy ? `${(100 * r.testAccuracy.engine).toFixed(2)} / ${(100 * r.testAccuracy.torch).toFixed(2)}` : '—';
-    console.log(`| ${name} | ${r.steps} | ${e(r.maxLossRelDiff)} | ${e(maxOf(Object.values(r.finalParamMaxRelDiff)))} | ${acc} |`);
+    console.log(`| ${name} | ${r.steps} | ${e(r.maxLossRelDiff)} | ${e(maxOf(Object.values(r.finalParamMaxRelDiff)))} | ${e(r.evalCheck.logitMaxRelDiff)} | ${acc} |`);
   }
   console.log(`torch ${report.torch.version}; adapter ${JSON.stringify(report.adapter)}`);
 }

@@ -7,7 +7,7 @@ import type { VariantName } from '../../src/model/variants.ts';
 import type { ParityRunResult } from '../page/parity.ts';
 import { BrowserSession } from '../session.ts';
 import { lossRelDiffs, maxOf, weightDiffs } from './compare.ts';
-import { torchVersion, trainInTorch, type TorchJob } from './torch.ts';
+import { torchVersion, trainInTorch, type EvalCheck, type TorchJob } from './torch.ts';
 
 export interface ParityOptions {
   variants: readonly VariantName[];
@@ -36,6 +36,13 @@ export interface VariantParity {
   /** Per step: how exactly the engine's loss is known (half an ulp of its f32 running sum / batch). */
   lossEngineResolution: number[];
   batchSizes: number[];
+  /** Both final models' eval-mode logits on the first test images (computed in torch). */
+  evalCheck: EvalCheck;
+  /**
+   * The control: torch in float64 against torch in float32, same run — how far f32 rounding alone
+   * moves the losses, each tensor and the eval logits.
+   */
+  float64Control: { maxLossRelDiff: number; lossRelDiff: number[]; finalParamMaxRelDiff: Record<string, number>; evalCheck: EvalCheck };
   /** Dropout only: the Python mirror of the mask against the GPU shader's mask. */
   dropoutMaskCheck?: { count: number; mismatches: number; kept: number };
   /** After `epochs` full epochs (null otherwise). */
@@ -52,6 +59,8 @@ export interface ParityReport {
 
 /** A step shape big enough to cover several batches (64 × 16×5×5 elements, as in training). */
 const MASK_CHECK_ELEMENTS = 64 * 16 * 5 * 5;
+/** Test images on which both final models' eval-mode logits are compared. */
+const EVAL_CHECK_IMAGES = 1000;
 
 export async function runParity(options: ParityOptions): Promise<ParityReport> {
   // Fail before the browser starts if torch is not there.
@@ -96,6 +105,7 @@ async function runVariant(session: BrowserSession, name: VariantName, options: P
     evaluateTest: options.epochs !== undefined,
     testLimit: p.testLimit,
     threads: 1,
+    evalCheckImages: EVAL_CHECK_IMAGES,
   };
   if (p.optimizer.kind !== 'adam' || v.decoupledWeightDecay) throw new Error(`parity replays coupled Adam only, got ${p.optimizer.kind}`);
   if (v.dropout > 0) {
@@ -103,7 +113,8 @@ async function runVariant(session: BrowserSession, name: VariantName, options: P
     job.maskCheck = { ...draw, engineKeep: await session.call<number[]>('dropoutKeepMask', { ...draw, count: MASK_CHECK_ELEMENTS }) };
   }
   const torchStarted = performance.now();
-  const torch = await trainInTorch(job, Buffer.from(engine.initialWeightsBase64, 'base64'), options.python);
+  const engineFinal = Buffer.from(engine.finalWeightsBase64, 'base64');
+  const torch = await trainInTorch(job, Buffer.from(engine.initialWeightsBase64, 'base64'), engineFinal, options.python);
   const torchSeconds = (performance.now() - torchStarted) / 1000;
   if (torch.maskCheck && torch.maskCheck.mismatches !== 0) {
     throw new Error(`dropout: the numpy mirror's mask differs from the GPU shader's in ${torch.maskCheck.mismatches} of ${torch.maskCheck.count} elements`);
@@ -113,7 +124,14 @@ async function runVariant(session: BrowserSession, name: VariantName, options: P
   return {
     steps: engine.steps,
     maxLossRelDiff: maxOf(lossRelDiff),
-    finalParamMaxRelDiff: weightDiffs(Buffer.from(engine.finalWeightsBase64, 'base64'), torch.finalWeights),
+    finalParamMaxRelDiff: weightDiffs(engineFinal, torch.finalWeights),
+    evalCheck: torch.evalCheck!,
+    float64Control: {
+      maxLossRelDiff: maxOf(lossRelDiffs(torch.losses, torch.lossesFloat64)),
+      lossRelDiff: lossRelDiffs(torch.losses, torch.lossesFloat64),
+      finalParamMaxRelDiff: weightDiffs(torch.finalWeights, torch.finalWeightsFloat64),
+      evalCheck: torch.evalCheckFloat64!,
+    },
     lossEngine,
     lossTorch: torch.losses,
     lossRelDiff,

@@ -27,7 +27,18 @@ export interface TorchJob {
   evaluateTest: boolean;
   testLimit: number;
   threads: number;
+  /** Compare eval-mode logits of both final models on this many test images (0 = no). */
+  evalCheckImages: number;
   maskCheck?: { seed: number; step: number; layer: number; p: number; engineKeep: number[] };
+}
+
+/** Eval-mode logits of torch's final model against the engine's final model (run in torch). */
+export interface EvalCheck {
+  images: number;
+  /** max|Δlogit| / max|logit| over all images and classes. */
+  logitMaxRelDiff: number;
+  /** Fraction of images whose predicted class is the same. */
+  argmaxAgreement: number;
 }
 
 export interface TorchResult {
@@ -35,7 +46,12 @@ export interface TorchResult {
   losses: number[];
   testAccuracy: number | null;
   maskCheck?: { count: number; mismatches: number; kept: number };
+  evalCheck?: EvalCheck;
+  /** The control: the same run in float64 (losses; final weights rounded to f32; eval logits vs f32). */
+  lossesFloat64: number[];
+  evalCheckFloat64?: EvalCheck;
   finalWeights: Uint8Array;
+  finalWeightsFloat64: Uint8Array;
 }
 
 /** The torch version, or an Error naming the interpreter tried and how to install torch. */
@@ -52,19 +68,22 @@ export async function torchVersion(python = DEFAULT_PYTHON): Promise<string> {
   }
 }
 
-export async function trainInTorch(job: TorchJob, initialWeights: Uint8Array, python = DEFAULT_PYTHON): Promise<TorchResult> {
+/** Train in torch from `initialWeights`; `engineFinalWeights` is only read for the eval check. */
+export async function trainInTorch(job: TorchJob, initialWeights: Uint8Array, engineFinalWeights: Uint8Array, python = DEFAULT_PYTHON): Promise<TorchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lenet-parity-'));
   try {
     writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
     writeFileSync(join(dir, 'initial.safetensors'), initialWeights);
+    writeFileSync(join(dir, 'engine_final.safetensors'), engineFinalWeights);
     try {
       await run(python, [SCRIPT, dir], { maxBuffer: 64 << 20 });
     } catch (error) {
       const stderr = ((error as { stderr?: string }).stderr ?? '').trim();
       throw new Error(`${python} ${SCRIPT} failed: ${stderr || (error as Error).message}`);
     }
-    const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as Omit<TorchResult, 'finalWeights'>;
-    return { ...result, finalWeights: new Uint8Array(readFileSync(join(dir, 'final.safetensors'))) };
+    const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as Omit<TorchResult, 'finalWeights' | 'finalWeightsFloat64'>;
+    const read = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
+    return { ...result, finalWeights: read('final.safetensors'), finalWeightsFloat64: read('final_float64.safetensors') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,9 @@ The job folder (written by cli/parity/torch.ts) holds job.json and initial.safet
 engine's initial weights, each epoch's sample order, the variant and the protocol. This script
 trains `steps` Adam steps on the same batches, with the engine's dropout masks mirrored bit for
 bit (mirror of shaders/dropout.wgsl), and writes result.json (per-step losses, test accuracy)
-and final.safetensors (the state_dict after training).
+and final.safetensors (the state_dict after training). It trains the same run in float64 too
+(final_float64.safetensors, rounded to f32 on writing): the f32-vs-f64 differences of torch
+itself show how much each quantity is moved by f32 rounding alone.
 Usage: /usr/bin/python3 cli/parity/torch_train.py JOB_DIR
 """
 import gzip
@@ -124,54 +126,85 @@ def evaluate(model, images, labels, scale, shift):
     return float((logits.argmax(1) == torch.from_numpy(labels.astype(np.int64))).double().mean())
 
 
-def main():
-    job_dir = sys.argv[1]
-    job = json.load(open(f'{job_dir}/job.json'))
-    torch.set_num_threads(job.get('threads', 1))
-    torch.manual_seed(0)  # nothing random is drawn here; set anyway so a future change stays reproducible
-    v = job['variant']
-    images = read_idx(f"{job['dataDir']}/train-images-idx3-ubyte.gz", 3)
-    labels = read_idx(f"{job['dataDir']}/train-labels-idx1-ubyte.gz", 1).astype(np.int64)
+def eval_logit_agreement(reference, other, x):
+    """Eval-mode logits of two models on the same images: max|Δ| / max|reference|, and the share of
+    images with the same predicted class."""
+    with torch.no_grad():
+        ours = reference.eval()(x.to(next(reference.parameters()).dtype)).double()
+        theirs = other.eval()(x.to(next(other.parameters()).dtype)).double()
+    return {
+        'images': int(len(x)),
+        'logitMaxRelDiff': float((ours - theirs).abs().max() / ours.abs().max()),
+        'argmaxAgreement': float((ours.argmax(1) == theirs.argmax(1)).double().mean()),
+    }
 
+
+def train(job, dtype, images, labels, initial):
+    """`job['steps']` Adam steps in `dtype` on the engine's batches; returns the model and the losses."""
+    v = job['variant']
     model = LeNet5(v['batchNorm'])
-    model.load_state_dict(read_safetensors(f'{job_dir}/initial.safetensors'), strict=True)
+    model.load_state_dict(initial, strict=True)
+    model.to(dtype)
     o = job['optimizer']
     optimizer = torch.optim.Adam(model.parameters(), lr=o['lr'], betas=(o['beta1'], o['beta2']), eps=o['eps'],
                                  weight_decay=v['weightDecay'])
     scale, shift = job['normalization']['scale'], job['normalization']['shift']
     batch_size, steps_per_epoch, orders = job['batchSize'], job['stepsPerEpoch'], job['epochOrders']
     dropout_scale = np.float32(1 / (1 - v['dropout'])) if v['dropout'] > 0 else None
-
     losses = []
     for step in range(job['steps']):
         epoch, k = divmod(step, steps_per_epoch)
         index = np.asarray(orders[epoch][k * batch_size:(k + 1) * batch_size], dtype=np.int64)
-        x = normalize(images[index], scale, shift)
+        x = normalize(images[index], scale, shift).to(dtype)
         y = torch.from_numpy(labels[index])
         dropout = None
         if dropout_scale is not None:
             # The engine's counter: its seed, the 1-based global step, dropout layer 0, flat index.
             keep = keep_mask(job['seed'], step + 1, 0, len(index) * 16 * 5 * 5, v['dropout'])
-            dropout = torch.from_numpy(np.where(keep, dropout_scale, np.float32(0)).astype(np.float32).reshape(len(index), 16, 5, 5))
+            multiplier = np.where(keep, dropout_scale, np.float32(0)).astype(np.float32).reshape(len(index), 16, 5, 5)
+            dropout = torch.from_numpy(multiplier).to(dtype)
         model.train()
         loss = F.cross_entropy(model(x, dropout), y)  # mean over the batch, as the engine's d_logits
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         losses.append(float(loss))
+    return model, losses
 
-    result = {'torch': torch.__version__, 'losses': losses, 'testAccuracy': None}
+
+def main():
+    job_dir = sys.argv[1]
+    job = json.load(open(f'{job_dir}/job.json'))
+    torch.set_num_threads(job.get('threads', 1))
+    v = job['variant']
+    scale, shift = job['normalization']['scale'], job['normalization']['shift']
+    images = read_idx(f"{job['dataDir']}/train-images-idx3-ubyte.gz", 3)
+    labels = read_idx(f"{job['dataDir']}/train-labels-idx1-ubyte.gz", 1).astype(np.int64)
+    initial = read_safetensors(f'{job_dir}/initial.safetensors')
+
+    model, losses = train(job, torch.float32, images, labels, initial)
+    # The control: the same run in float64 shows how far f32 rounding alone moves each quantity.
+    model64, losses64 = train(job, torch.float64, images, labels, initial)
+    result = {'torch': torch.__version__, 'losses': losses, 'lossesFloat64': losses64, 'testAccuracy': None}
+
+    test_images = read_idx(f"{job['dataDir']}/t10k-images-idx3-ubyte.gz", 3)
+    test_labels = read_idx(f"{job['dataDir']}/t10k-labels-idx1-ubyte.gz", 1)
     if job.get('evaluateTest'):
-        test_images = read_idx(f"{job['dataDir']}/t10k-images-idx3-ubyte.gz", 3)
-        test_labels = read_idx(f"{job['dataDir']}/t10k-labels-idx1-ubyte.gz", 1)
         limit = job.get('testLimit') or len(test_images)
         result['testAccuracy'] = evaluate(model, test_images[:limit], test_labels[:limit], scale, shift)
+    if job.get('evalCheckImages'):
+        engine_model = LeNet5(v['batchNorm'])
+        engine_model.load_state_dict(read_safetensors(f'{job_dir}/engine_final.safetensors'), strict=True)
+        x = normalize(test_images[:job['evalCheckImages']], scale, shift)
+        result['evalCheck'] = eval_logit_agreement(model, engine_model, x)
+        result['evalCheckFloat64'] = eval_logit_agreement(model, model64, x)
     if 'maskCheck' in job:
         c = job['maskCheck']
         engine = np.frombuffer(bytes(c['engineKeep']), dtype=np.uint8).astype(bool)
         mine = keep_mask(c['seed'], c['step'], c['layer'], len(engine), c['p'])
         result['maskCheck'] = {'count': int(len(engine)), 'mismatches': int((mine != engine).sum()), 'kept': int(mine.sum())}
     write_safetensors(f'{job_dir}/final.safetensors', model.state_dict())
+    write_safetensors(f'{job_dir}/final_float64.safetensors', model64.state_dict())
     json.dump(result, open(f'{job_dir}/result.json', 'w'))
 
 
