@@ -50,6 +50,7 @@ const e = (x: number) => x.toExponential(2);
 function printVariant(name: string, r: VariantParity): void {
   const worst = Object.entries(r.finalParamMaxRelDiff).sort((a, b) => b[1] - a[1]);
   console.log(`\n${name}: ${r.steps} steps (engine ${r.seconds.engine.toFixed(1)} s, torch ${r.seconds.torch.toFixed(1)} s)` +
+    `; inputs: ${r.inputCheck.mismatches} of ${r.inputCheck.count} differ from the gather shader's` +
     (r.dropoutMaskCheck ? `; dropout mask: ${r.dropoutMaskCheck.mismatches} of ${r.dropoutMaskCheck.count} differ from the shader's` : ''));
   console.log('  step   engine loss   torch loss    rel diff');
   const shown = r.steps <= 12 ? r.lossRelDiff.keys() : [0, 1, 2, 9, 24, 49, 74, 99, r.steps - 1].filter((i, k, a) => i < r.steps && a.indexOf(i) === k).values();

@@ -80,6 +80,7 @@ test(`all four variants, ${STEPS} steps: engine and PyTorch agree on every step'
       `eval logits ${r.evalCheck.logitMaxRelDiff.toExponential(2)} (control ${r.float64Control.evalCheck.logitMaxRelDiff.toExponential(2)})`);
 
     assert.is(r.steps, STEPS, name);
+    assert.is(r.inputCheck.mismatches, 0, `${name}: torch's inputs differ from the engine's gather`);
     assert.ok(r.batchSizes.includes(56) && r.batchSizes.indexOf(56) === 46, `${name}: the run should cover the partial batch at step 47`);
     r.lossEngine.forEach((engine, i) => {
       const torch = r.lossTorch[i]!;

@@ -7,7 +7,9 @@
  */
 import { splitTrainValidation } from '../../src/data/dataset.ts';
 import { packStep } from '../../src/ops/step.ts';
+import { BatchGather } from '../../src/ops/data.ts';
 import { Dropout } from '../../src/ops/dropout.ts';
+import { INPUT_SIZE } from '../../src/model/lenet.ts';
 import { variant, type Variant, type VariantName } from '../../src/model/variants.ts';
 import type { TrainerOptions, TrainerOptionsInput } from '../../src/train/options.ts';
 import { epochOrder } from '../../src/train/shuffle.ts';
@@ -126,4 +128,27 @@ async function dropoutKeepMask(draw: { seed: number; step: number; layer: number
   }
 }
 
-(globalThis as unknown as { runner: unknown }).runner = { adapter, trainForParity, dropoutKeepMask };
+/**
+ * The engine's normalised inputs for some training images, from the real gather shader, so the
+ * torch side is checked to feed bit-identical inputs (pixel·scale + shift in f32; a fused
+ * multiply-add would round differently from a separate multiply and add).
+ */
+async function gatheredInputs(request: { dataset: { name: string; url: string }; indices: number[]; normalization: { scale: number; shift: number } }): Promise<number[]> {
+  const g = await engine();
+  const data = await residentDataset(request.dataset.name, request.dataset.url);
+  const batch = request.indices.length;
+  const pixels = INPUT_SIZE * INPUT_SIZE;
+  const op = new BatchGather(g, { batch, pixels, images: data.train.count, ...request.normalization });
+  const order = g.tensor('parity.order', [batch], 'u32', request.indices);
+  const x = g.tensor('parity.x', [batch, pixels]);
+  const y = g.tensor('parity.y', [batch], 'u32');
+  const step = g.uniform('parity.step', packStep({ step: 1, seed: 0, lr: 0, batch_start: 0 }));
+  try {
+    g.run(op.gather(data.train.pixels, data.train.labels, order, step, x, y));
+    return Array.from(await g.read(x));
+  } finally {
+    for (const b of [order, x, y, step]) g.release(b);
+  }
+}
+
+(globalThis as unknown as { runner: unknown }).runner = { adapter, trainForParity, dropoutKeepMask, gatheredInputs };

@@ -43,6 +43,8 @@ export interface VariantParity {
    * moves the losses, each tensor and the eval logits.
    */
   float64Control: { maxLossRelDiff: number; lossRelDiff: number[]; finalParamMaxRelDiff: Record<string, number>; evalCheck: EvalCheck };
+  /** The first batch's normalised inputs, torch's against the engine's gather shader. */
+  inputCheck: { count: number; mismatches: number; maxAbsDiff: number };
   /** Dropout only: the Python mirror of the mask against the GPU shader's mask. */
   dropoutMaskCheck?: { count: number; mismatches: number; kept: number };
   /** After `epochs` full epochs (null otherwise). */
@@ -108,6 +110,11 @@ async function runVariant(session: BrowserSession, name: VariantName, options: P
     evalCheckImages: EVAL_CHECK_IMAGES,
   };
   if (p.optimizer.kind !== 'adam' || v.decoupledWeightDecay) throw new Error(`parity replays coupled Adam only, got ${p.optimizer.kind}`);
+  const firstBatch = engine.epochOrders[0]!.slice(0, p.batchSize);
+  job.inputCheck = {
+    indices: firstBatch,
+    engineInputs: await session.call<number[]>('gatheredInputs', { dataset: { name: 'fashion-mnist', url: session.datasetUrl }, indices: firstBatch, normalization: p.normalization }),
+  };
   if (v.dropout > 0) {
     const draw = { seed: p.seed, step: 1, layer: 0, p: v.dropout };
     job.maskCheck = { ...draw, engineKeep: await session.call<number[]>('dropoutKeepMask', { ...draw, count: MASK_CHECK_ELEMENTS }) };
@@ -116,6 +123,9 @@ async function runVariant(session: BrowserSession, name: VariantName, options: P
   const engineFinal = Buffer.from(engine.finalWeightsBase64, 'base64');
   const torch = await trainInTorch(job, Buffer.from(engine.initialWeightsBase64, 'base64'), engineFinal, options.python);
   const torchSeconds = (performance.now() - torchStarted) / 1000;
+  if (torch.inputCheck!.mismatches !== 0) {
+    throw new Error(`inputs: torch's normalised pixels differ from the engine's gather in ${torch.inputCheck!.mismatches} of ${torch.inputCheck!.count} values (max ${torch.inputCheck!.maxAbsDiff})`);
+  }
   if (torch.maskCheck && torch.maskCheck.mismatches !== 0) {
     throw new Error(`dropout: the numpy mirror's mask differs from the GPU shader's in ${torch.maskCheck.mismatches} of ${torch.maskCheck.count} elements`);
   }
@@ -137,6 +147,7 @@ async function runVariant(session: BrowserSession, name: VariantName, options: P
     lossRelDiff,
     lossEngineResolution: engine.losses.map((s) => s.resolution),
     batchSizes: engine.losses.map((s) => s.batch),
+    inputCheck: torch.inputCheck!,
     ...(torch.maskCheck && { dropoutMaskCheck: torch.maskCheck }),
     testAccuracy: engine.testAccuracy !== null && torch.testAccuracy !== null ? { engine: engine.testAccuracy, torch: torch.testAccuracy } : null,
     seconds: { engine: engineSeconds, torch: torchSeconds },

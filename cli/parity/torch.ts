@@ -30,6 +30,8 @@ export interface TorchJob {
   /** Compare eval-mode logits of both final models on this many test images (0 = no). */
   evalCheckImages: number;
   maskCheck?: { seed: number; step: number; layer: number; p: number; engineKeep: number[] };
+  /** The engine's normalised inputs (gather shader) for these training images, flat. */
+  inputCheck?: { indices: number[]; engineInputs: number[] };
 }
 
 /** Eval-mode logits of torch's final model against the engine's final model (run in torch). */
@@ -46,6 +48,7 @@ export interface TorchResult {
   losses: number[];
   testAccuracy: number | null;
   maskCheck?: { count: number; mismatches: number; kept: number };
+  inputCheck?: { count: number; mismatches: number; maxAbsDiff: number };
   evalCheck?: EvalCheck;
   /** The control: the same run in float64 (losses; final weights rounded to f32; eval logits vs f32). */
   lossesFloat64: number[];

@@ -198,6 +198,12 @@ def main():
         x = normalize(test_images[:job['evalCheckImages']], scale, shift)
         result['evalCheck'] = eval_logit_agreement(model, engine_model, x)
         result['evalCheckFloat64'] = eval_logit_agreement(model, model64, x)
+    if 'inputCheck' in job:
+        c = job['inputCheck']
+        engine = np.asarray(c['engineInputs'], dtype=np.float32)
+        mine = normalize(images[np.asarray(c['indices'])], scale, shift).numpy().reshape(-1)
+        result['inputCheck'] = {'count': int(len(engine)), 'mismatches': int((mine != engine).sum()),
+                                'maxAbsDiff': float(np.abs(mine - engine).max())}
     if 'maskCheck' in job:
         c = job['maskCheck']
         engine = np.frombuffer(bytes(c['engineKeep']), dtype=np.uint8).astype(bool)
