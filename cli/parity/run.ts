@@ -59,7 +59,7 @@ export interface ParityReport {
   options: Omit<ParityOptions, 'onVariant' | 'variants'> & { variants: VariantName[] };
 }
 
-/** A step shape big enough to cover several batches (64 × 16×5×5 elements, as in training). */
+/** One training batch of dropout input (64 × 16×5×5 elements): the mask the shader draws at step 1. */
 const MASK_CHECK_ELEMENTS = 64 * 16 * 5 * 5;
 /** Test images on which both final models' eval-mode logits are compared. */
 const EVAL_CHECK_IMAGES = 1000;
