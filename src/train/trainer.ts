@@ -523,7 +523,7 @@ export class Trainer {
         const out = this.own(() => this.workspace.get('predictions', batch, [], 'u32'));
         steps.push({
           values: { step: 0, seed: 0, lr: 0, batch_start: start },
-          dispatches: this.own(() => this.planner.predict(source, batch, out).dispatches),
+          dispatches: this.own(() => this.planner.predict(source, batch, out)),
           copy: { from: out, to: result, toOffset: start * 4 },
         });
       }
