@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { VariantName } from '../src/model/variants.ts';
-import type { EpochMetrics } from '../src/train/trainer.ts';
+import type { EpochMetrics } from '../src/train/types.ts';
 import type { AdapterReport } from './session.ts';
 import type { StudyConfig } from './study-config.ts';
 import type { VariantSummary } from './report/summary.ts';

@@ -2,7 +2,7 @@
  * The study's results as data: each variant's final numbers (its last finished epoch), the
  * conclusions drawn from them, and the JSON and CSV exports. No DOM, so tested in Node.
  */
-import type { EpochMetrics } from '../src/train/trainer.ts';
+import type { EpochMetrics } from '../src/train/types.ts';
 import type { VariantRun, VariantStatus } from './study.ts';
 
 export interface Summary {
