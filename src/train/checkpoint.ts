@@ -68,12 +68,13 @@ const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number
 export function decodeCheckpoint(t: CheckpointTarget, bytes: Uint8Array, fileName: string): LoadedCheckpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, fileName);
   if (!metadata.checkpoint) throw new SafetensorsError(`${fileName}: not a trainer checkpoint (no checkpoint metadata)`);
-  let state: CheckpointState;
+  let state: CheckpointState | null;
   try {
-    state = JSON.parse(metadata.checkpoint) as CheckpointState;
+    state = JSON.parse(metadata.checkpoint) as CheckpointState | null;
   } catch (error) {
     throw new SafetensorsError(`${fileName}: checkpoint metadata is not valid JSON (${(error as Error).message})`);
   }
+  if (typeof state !== 'object' || state === null) throw new SafetensorsError(`${fileName}: checkpoint metadata is not an object`);
   const writes: [Tensor, ArrayLike<number>][] = [];
   for (const [name, target] of checkpointTensors(t)) {
     const found = tensors.get(name);
