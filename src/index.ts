@@ -9,7 +9,7 @@ export type { EpochMetrics, Progress, Evaluation, TrainResult, TrainerEvents } f
 export { uploadDataset, disposeDataset, type ResidentDataset } from './data/resident.ts';
 export { resolveOptions, DEFAULT_OPTIONS, DEFAULT_OPTIMIZER, OPTIMIZER_KINDS, type TrainerOptions, type TrainerOptionsInput, type OptimizerConfig } from './train/options.ts';
 export { variant, VARIANT_NAMES, STUDY_DEFAULTS, type Variant, type VariantName } from './model/variants.ts';
-export { lenetParameters, parameterCount, initialParameters } from './model/lenet.ts';
+export { lenetLayers, lenetParameters, parameterCount, initialParameters, type LayerSpec } from './model/lenet.ts';
 export { datasetFromBytes, datasetFromUrl, datasetFromBlobs, splitTrainValidation, IDX_FILES, CLASS_NAMES, type Dataset } from './data/dataset.ts';
 export { DatasetError, type LabelledImages } from './data/idx.ts';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors.ts';
