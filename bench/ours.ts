@@ -5,7 +5,8 @@
  */
 import type { Gpu } from '../src/gpu/gpu.ts';
 import { variant, type VariantName } from '../src/model/variants.ts';
-import { Trainer, type ResidentDataset } from '../src/train/trainer.ts';
+import type { ResidentDataset } from '../src/data/resident.ts';
+import { Trainer } from '../src/train/trainer.ts';
 import { between, since, snapshot, type Counts } from './counters.ts';
 
 export interface BufferGroup {

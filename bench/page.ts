@@ -6,7 +6,7 @@
 import { datasetFromUrl } from '../src/data/dataset.ts';
 import { Gpu } from '../src/gpu/gpu.ts';
 import { variant, type VariantName } from '../src/model/variants.ts';
-import { uploadDataset, type ResidentDataset } from '../src/train/trainer.ts';
+import { uploadDataset, type ResidentDataset } from '../src/data/resident.ts';
 import { matmulCeiling, type MatmulConfig, type MatmulResult } from './ceiling.ts';
 import { installCounters, since, snapshot } from './counters.ts';
 import { epochs, OursRun, type EpochReport, type MemoryReport, type OursConfig, type Timed } from './ours.ts';

@@ -12,7 +12,7 @@ import { packStep, STEP_BYTES } from '../src/ops/step.ts';
 import { DEFAULT_OPTIMIZER, DEFAULT_OPTIONS } from '../src/train/options.ts';
 import { StepPlanner, type DataSource } from '../src/train/plan.ts';
 import { ModelState } from '../src/train/state.ts';
-import type { ResidentDataset } from '../src/train/trainer.ts';
+import type { ResidentDataset } from '../src/data/resident.ts';
 import { Workspace } from '../src/train/workspace.ts';
 
 export interface KernelTiming {

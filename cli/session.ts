@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { bundleToString } from '../build.mjs';
 import { IDX_FILES } from '../src/data/dataset.ts';
-import type { EpochMetrics, Progress } from '../src/train/trainer.ts';
+import type { EpochMetrics, Progress } from '../src/train/types.ts';
 import { launchBrowser } from './chromium.ts';
 import type { RunConfig, RunResult } from './page/runner.ts';
 

@@ -4,7 +4,7 @@
  * and the epoch lines go to stdout.
  */
 import cliProgress from 'cli-progress';
-import type { EpochMetrics, Progress } from '../src/train/trainer.ts';
+import type { EpochMetrics, Progress } from '../src/train/types.ts';
 
 export class StudyProgress {
   private readonly bars = new cliProgress.MultiBar({

@@ -3,27 +3,13 @@
  * after every epoch, so an interrupted study loses at most the epoch in progress.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { VariantName } from '../src/model/variants.ts';
-import type { EpochMetrics } from '../src/train/trainer.ts';
 import type { AdapterReport } from './session.ts';
 import type { StudyConfig } from './study-config.ts';
 import type { VariantSummary } from './report/summary.ts';
 import type { Analysis } from '../src/study/claims.ts';
+import type { RunRecord } from './run-record.ts';
 
 export const RESULTS_FORMAT = 'lenet-webgpu-study/1';
-
-export interface RunRecord {
-  variant: VariantName;
-  seed: number;
-  status: 'pending' | 'running' | 'complete' | 'diverged';
-  /** Every finished epoch's metrics, in order. */
-  epochs: EpochMetrics[];
-  parameterCount: number | null;
-  /** The final weights' file name, once complete. */
-  weights: string | null;
-  /** Why the run stopped, when it diverged. */
-  error: string | null;
-}
 
 export interface StudyResults {
   format: typeof RESULTS_FORMAT;

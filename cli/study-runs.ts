@@ -9,7 +9,8 @@ import type { EpochOutcome, OpenedRun, OpenRun } from './page/study.ts';
 import type { BrowserSession } from './session.ts';
 import { trainerOptions, variantOverrides } from './study-config.ts';
 import type { StudyProgress } from './study-progress.ts';
-import { writeAtomic, type RunRecord, type StudyResults } from './study-results.ts';
+import type { RunRecord } from './run-record.ts';
+import { writeAtomic, type StudyResults } from './study-results.ts';
 
 export interface RunsContext {
   out: string;

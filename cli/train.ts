@@ -10,7 +10,7 @@ import { DATASET_NAMES, type DatasetName } from '../src/data/dataset.ts';
 import { VARIANT_NAMES, type VariantName } from '../src/model/variants.ts';
 import { OPTIMIZER_KINDS, resolveOptions, type OptimizerKind } from '../src/train/options.ts';
 import { variant as preset } from '../src/model/variants.ts';
-import type { Progress } from '../src/train/trainer.ts';
+import type { Progress } from '../src/train/types.ts';
 import { integer, number } from './args.ts';
 import { findDatasetDir } from './datasets.ts';
 import { DEFAULT_BROWSER } from './chromium.ts';

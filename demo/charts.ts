@@ -7,7 +7,7 @@ import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
   type ChartDataset,
 } from 'chart.js';
-import type { EpochMetrics } from '../src/train/trainer.ts';
+import type { EpochMetrics } from '../src/train/types.ts';
 import type { Summary } from './results.ts';
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);

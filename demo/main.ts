@@ -5,7 +5,8 @@
  */
 import { Gpu, type DeviceLostInfo } from '../src/gpu/gpu.ts';
 import type { VariantName } from '../src/model/variants.ts';
-import { Trainer, disposeDataset, uploadDataset, type ResidentDataset } from '../src/train/trainer.ts';
+import { disposeDataset, uploadDataset, type ResidentDataset } from '../src/data/resident.ts';
+import { Trainer } from '../src/train/trainer.ts';
 import { DataPanel, type LoadedDataset } from './data-panel.ts';
 import { byId } from './dom.ts';
 import { count, duration } from './format.ts';

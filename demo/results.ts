@@ -4,7 +4,7 @@
  */
 import { CLASSES } from '../src/model/lenet.ts';
 import { analyze, type Verdict } from '../src/study/claims.ts';
-import type { EpochMetrics } from '../src/train/trainer.ts';
+import type { EpochMetrics } from '../src/train/types.ts';
 import type { VariantRun, VariantStatus } from './study.ts';
 
 export interface Summary {

@@ -7,7 +7,7 @@
  * Free of the DOM and of GPU code, so its scheduling is tested in Node with fake trainers.
  */
 import type { VariantName } from '../src/model/variants.ts';
-import type { EpochMetrics, Progress } from '../src/train/trainer.ts';
+import type { EpochMetrics, Progress } from '../src/train/types.ts';
 
 /** The part of Trainer the study uses. */
 export interface StudyTrainer {

@@ -3,7 +3,7 @@
  * chart), the comparison chart, and the progress bar with samples per second and time left.
  * Progress events arrive many times a second; the bar is redrawn at most once per frame.
  */
-import type { EpochMetrics } from '../src/train/trainer.ts';
+import type { EpochMetrics } from '../src/train/types.ts';
 import { ComparisonChart, VariantChart } from './charts.ts';
 import { byId, h } from './dom.ts';
 import { count, duration } from './format.ts';

@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { VariantName } from '../src/model/variants.ts';
 import { resolveOptions } from '../src/train/options.ts';
-import type { EpochMetrics, Progress } from '../src/train/trainer.ts';
+import type { EpochMetrics, Progress } from '../src/train/types.ts';
 import { conclusions, studyCsv, summarize } from '../demo/results.ts';
 import { DEFAULT_SETTINGS, parseSettings, toRaw, trainerOptions } from '../demo/settings.ts';
 import { assignFiles, dataBase } from '../demo/sources.ts';

@@ -36,11 +36,35 @@ test('a dataset of the wrong shape is refused, naming what is wrong', async () =
 
 test('a disposed trainer or dataset, and a dataset from another engine, are clear errors', async () => {
   const { errors } = await checked();
-  assert.is(errors.trainAfterDispose, 'Error: this trainer was disposed; create a new one');
-  assert.is(errors.exportAfterDispose, 'Error: this trainer was disposed; create a new one');
-  assert.match(errors.datasetDisposed, /^Error: this dataset is not resident on this engine: it was disposed, or uploaded with another Gpu/);
-  assert.match(errors.otherEngine, /^Error: this dataset is not resident on this engine/);
+  assert.is(errors.trainAfterDispose, 'TrainerStateError: this trainer was disposed; create a new one');
+  assert.is(errors.exportAfterDispose, 'TrainerStateError: this trainer was disposed; create a new one');
+  assert.match(errors.datasetDisposed, /^TrainerStateError: this dataset is not resident on this engine: it was disposed, or uploaded with another Gpu/);
+  assert.match(errors.otherEngine, /^TrainerStateError: this dataset is not resident on this engine/);
   assert.match(errors.importOtherVariant, /^SafetensorsError: weights\.safetensors: unexpected tensors bn1\.weight/);
+});
+
+test('misuse while train() runs is a TrainerStateError with the same message', async () => {
+  const { errors } = await checked();
+  assert.is(errors.trainWhileRunning, 'TrainerStateError: train() is already running on this trainer');
+  assert.match(errors.saveWhileRunning, /^TrainerStateError: saveCheckpoint\(\) while train\(\) is running/);
+});
+
+test('weights imported into a fresh trainer give the same weights, evaluation and predictions', async () => {
+  const { imported } = await checked();
+  assert.ok(imported.sameWeights, 'exported weights after import');
+  assert.ok(imported.sameEvaluation, 'test loss and accuracy');
+  assert.ok(imported.samePredictions, 'predicted classes');
+});
+
+test('a refused weights file or checkpoint names the file and tensor and leaves the trainer as it was', async () => {
+  const { refused } = (await checked()).imported;
+  assert.is(refused.nanWeight.error, 'SafetensorsError: nan.safetensors: conv2.weight holds NaN at element 7; every value must be finite');
+  assert.is(refused.infMoment.error, 'SafetensorsError: inf.safetensors: moment1 holds Infinity at element 3; every value must be finite');
+  assert.match(refused.shortMoment2.error, /^SafetensorsError: short\.safetensors: moment2 is missing or has the wrong size/);
+  for (const [name, r] of Object.entries(refused)) {
+    assert.ok(r.weightsUnchanged, `${name}: weights unchanged`);
+    assert.ok(r.checkpointUnchanged, `${name}: optimizer state, metrics and position unchanged`);
+  }
 });
 
 test('the app\'s own device, lost mid-run, fails the run with DeviceLostError', async () => {

@@ -4,7 +4,7 @@
  */
 import { datasetFromUrl } from '../../src/data/dataset.ts';
 import { Gpu } from '../../src/gpu/gpu.ts';
-import { uploadDataset, type ResidentDataset } from '../../src/train/trainer.ts';
+import { uploadDataset, type ResidentDataset } from '../../src/data/resident.ts';
 
 let gpu: Promise<Gpu> | null = null;
 const datasets = new Map<string, Promise<ResidentDataset>>();

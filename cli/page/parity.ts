@@ -13,7 +13,8 @@ import { INPUT_SIZE } from '../../src/model/lenet.ts';
 import { variant, type Variant, type VariantName } from '../../src/model/variants.ts';
 import type { TrainerOptions, TrainerOptionsInput } from '../../src/train/options.ts';
 import { epochOrder } from '../../src/train/shuffle.ts';
-import { Trainer, type Progress } from '../../src/train/trainer.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import type { Progress } from '../../src/train/types.ts';
 import { adapter, engine, residentDataset, toBase64 } from './engine.ts';
 
 export interface ParityRunConfig {

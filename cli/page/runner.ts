@@ -4,7 +4,8 @@
  */
 import { variant, type Variant, type VariantName } from '../../src/model/variants.ts';
 import type { TrainerOptionsInput } from '../../src/train/options.ts';
-import { Trainer, type EpochMetrics, type Evaluation, type Progress } from '../../src/train/trainer.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import type { EpochMetrics, Evaluation, Progress } from '../../src/train/types.ts';
 import { adapter, engine, residentDataset, toBase64 } from './engine.ts';
 
 export interface RunConfig {

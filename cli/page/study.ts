@@ -5,7 +5,9 @@
  */
 import { variant, type Variant, type VariantName } from '../../src/model/variants.ts';
 import type { TrainerOptionsInput } from '../../src/train/options.ts';
-import { DivergenceError, Trainer, type EpochMetrics, type Progress } from '../../src/train/trainer.ts';
+import { DivergenceError } from '../../src/train/errors.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import type { EpochMetrics, Progress } from '../../src/train/types.ts';
 import { renderFigures } from './figures.ts';
 import { adapter, engine, fromBase64, residentDataset, toBase64 } from './engine.ts';
 

@@ -2,7 +2,7 @@
 import type { FigureRequest, Series } from '../page/figures.ts';
 import type { StudyResults } from '../study-results.ts';
 import { estimate } from '../../src/study/statistics.ts';
-import type { EpochMetrics } from '../../src/train/trainer.ts';
+import type { EpochMetrics } from '../../src/train/types.ts';
 import { meanCurve } from './summary.ts';
 
 export const SUMMARY_FILE = 'summary.png';

@@ -1,6 +1,6 @@
 /** The numbers the report shows, computed from results.json's runs: final metrics over seeds, mean curves. */
-import type { EpochMetrics } from '../../src/train/trainer.ts';
-import type { RunRecord } from '../study-results.ts';
+import type { EpochMetrics } from '../../src/train/types.ts';
+import type { RunRecord } from '../run-record.ts';
 
 export interface Stat {
   mean: number;

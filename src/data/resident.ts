@@ -1,10 +1,11 @@
 /**
- * A dataset resident on the GPU: pixels as packed bytes (4 per u32, a quarter of f32's memory),
- * labels as u32, and the index lists of the train/validation/test splits. Batches are gathered
- * from here by the BatchGather kernel, so no image crosses the bus during training.
+ * A dataset resident on the GPU: pixels as packed bytes (4 per u32, a quarter of f32's memory)
+ * and labels as u32, uploaded once and shared by every trainer of one engine. Batches are
+ * gathered from here by the BatchGather kernel, so no image crosses the bus during training.
  */
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
+import type { Dataset } from './dataset.ts';
 import { CLASSES, DatasetError, IMAGE_SIZE, type LabelledImages } from './idx.ts';
 
 /** Pack bytes little-endian into u32 words, as shaders/data.wgsl unpacks them. */
@@ -37,4 +38,31 @@ export function uploadImages(gpu: Gpu, label: string, set: LabelledImages): Resi
   const pixels = gpu.tensor(`${label}.pixels`, [Math.ceil(set.images.length / 4)], 'u32', packBytes(set.images));
   const labels = gpu.tensor(`${label}.labels`, [set.count], 'u32', set.labels);
   return { count: set.count, pixels, labels };
+}
+
+/** A shared, resident copy of a dataset: several trainers (the four variants) can use one. */
+export interface ResidentDataset {
+  dataset: Dataset;
+  train: ResidentImages;
+  test: ResidentImages;
+}
+
+export function uploadDataset(gpu: Gpu, dataset: Dataset): ResidentDataset {
+  // Both sets are checked before either is uploaded, so a bad dataset leaves no buffer behind.
+  checkImages('train', dataset.train);
+  checkImages('test', dataset.test);
+  return { dataset, train: uploadImages(gpu, 'train', dataset.train), test: uploadImages(gpu, 'test', dataset.test) };
+}
+
+/** Free a dataset's GPU buffers (trainers using it can no longer train or evaluate). */
+export function disposeDataset(gpu: Gpu, data: ResidentDataset): void {
+  for (const images of [data.train, data.test]) {
+    gpu.release(images.pixels);
+    gpu.release(images.labels);
+  }
+}
+
+/** A dataset is usable by an engine while that engine tracks its buffers: not disposed, not another device's. */
+export function isResidentOn(gpu: Gpu, data: ResidentDataset): boolean {
+  return gpu.trackedBuffers.has(data.train.pixels.buffer);
 }

@@ -17,8 +17,16 @@ export async function encodeWeights(model: ModelState, metadata: Record<string, 
   return encodeSafetensors(tensors, { format: 'pt', variant: model.variant.name, ...metadata });
 }
 
-/** Load encodeWeights()'s bytes (or PyTorch's, with the same names) into `model`; all or nothing. */
-export function decodeWeightsInto(model: ModelState, bytes: Uint8Array, fileName: string): void {
+/** Weights that passed every check, ready to be written. */
+export interface DecodedWeights {
+  parameters: Map<string, ArrayLike<number>>;
+  statistics: Map<string, ArrayLike<number>>;
+  /** num_batches_tracked, when the file has it. */
+  batchesTracked: number | undefined;
+}
+
+/** Check encodeWeights()'s bytes (or PyTorch's, with the same names) against `model`; writes nothing. */
+export function decodeWeights(model: ModelState, bytes: Uint8Array, fileName: string): DecodedWeights {
   const variant = model.variant.name;
   const { tensors } = decodeSafetensors(bytes, fileName);
   const expected = [...model.specs, ...model.statisticSpecs];
@@ -29,13 +37,38 @@ export function decodeWeightsInto(model: ModelState, bytes: Uint8Array, fileName
     if (t.dtype !== 'F32' || t.shape.join() !== spec.shape.join()) {
       throw new SafetensorsError(`${fileName}: ${spec.name} is ${t.dtype} [${t.shape.join(', ')}], expected F32 [${spec.shape.join(', ')}]`);
     }
+    assertFinite(t, fileName);
     values.set(spec.name, t.data);
   }
-  const known = new Set([...expected.map((s) => s.name), ...[...tensors.keys()].filter((n) => n.endsWith('.num_batches_tracked'))]);
+  const trackedNames = [...tensors.keys()].filter((n) => n.endsWith('.num_batches_tracked'));
+  const known = new Set([...expected.map((s) => s.name), ...trackedNames]);
   const extra = [...tensors.keys()].filter((n) => !known.has(n));
   if (extra.length) throw new SafetensorsError(`${fileName}: unexpected tensors ${extra.join(', ')} for variant ${variant}`);
-  model.setParameters(new Map(model.specs.map((s) => [s.name, values.get(s.name)!])));
-  model.setStatistics(new Map(model.statisticSpecs.map((s) => [s.name, values.get(s.name)!])));
-  const tracked = [...tensors.values()].find((t) => t.name.endsWith('.num_batches_tracked'));
-  if (tracked) model.batchesTracked = Number(tracked.data[0]);
+  for (const name of trackedNames) {
+    const t = tensors.get(name)!;
+    if (t.data.length !== 1 || !Number.isInteger(t.data[0]) || t.data[0]! < 0) {
+      throw new SafetensorsError(`${fileName}: ${name} must be one count ≥ 0, got [${Array.from(t.data).join(', ')}]`);
+    }
+  }
+  return {
+    parameters: new Map(model.specs.map((s) => [s.name, values.get(s.name)!])),
+    statistics: new Map(model.statisticSpecs.map((s) => [s.name, values.get(s.name)!])),
+    batchesTracked: trackedNames.length ? Number(tensors.get(trackedNames[0]!)!.data[0]) : undefined,
+  };
+}
+
+/** Write weights decodeWeights() accepted. */
+export function writeWeights(model: ModelState, weights: DecodedWeights): void {
+  model.setParameters(weights.parameters);
+  model.setStatistics(weights.statistics);
+  if (weights.batchesTracked !== undefined) model.batchesTracked = weights.batchesTracked;
+}
+
+/** Refuse NaN and ±Inf, naming the tensor and the first bad element. */
+export function assertFinite(tensor: NamedTensor, fileName: string): void {
+  for (let i = 0; i < tensor.data.length; i++) {
+    if (!Number.isFinite(tensor.data[i])) {
+      throw new SafetensorsError(`${fileName}: ${tensor.name} holds ${tensor.data[i]} at element ${i}; every value must be finite`);
+    }
+  }
 }

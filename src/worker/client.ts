@@ -7,7 +7,7 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { AdapterDescription } from '../gpu/device.ts';
 import type { TrainerOptions } from '../train/options.ts';
-import type { Evaluation, TrainResult, TrainerEvents } from '../train/trainer.ts';
+import type { Evaluation, TrainResult, TrainerEvents } from '../train/types.ts';
 import type { DatasetSource, TrainerEvent, WorkerSetup } from './protocol.ts';
 import type { WorkerTrainer } from './worker.ts';
 

@@ -2,7 +2,7 @@
 import type { AdapterDescription } from '../gpu/device.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { TrainerOptions, TrainerOptionsInput } from '../train/options.ts';
-import type { EpochMetrics, Progress } from '../train/trainer.ts';
+import type { EpochMetrics, Progress } from '../train/types.ts';
 
 /** A dataset already in memory (copied to the worker), or the folder URL of its four IDX files (fetched there). */
 export type DatasetSource = Dataset | { name: string; url: string };

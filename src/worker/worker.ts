@@ -6,7 +6,9 @@
 import { expose, transfer } from 'comlink';
 import { datasetFromUrl, type Dataset } from '../data/dataset.ts';
 import { Gpu } from '../gpu/gpu.ts';
-import { Trainer, disposeDataset, uploadDataset, type Evaluation, type ResidentDataset, type TrainResult } from '../train/trainer.ts';
+import { disposeDataset, uploadDataset, type ResidentDataset } from '../data/resident.ts';
+import { Trainer } from '../train/trainer.ts';
+import type { Evaluation, TrainResult } from '../train/types.ts';
 import type { TrainerEvent, WorkerReady, WorkerSetup } from './protocol.ts';
 
 export class WorkerTrainer {

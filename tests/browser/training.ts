@@ -8,7 +8,9 @@ import type { IdxFileKey } from '../../src/data/dataset.ts';
 import { Gpu } from '../../src/gpu/gpu.ts';
 import { variant, type VariantName } from '../../src/model/variants.ts';
 import type { TrainerOptionsInput } from '../../src/train/options.ts';
-import { Trainer, uploadDataset, type EpochMetrics, type Evaluation, type Progress, type ResidentDataset } from '../../src/train/trainer.ts';
+import { uploadDataset, type ResidentDataset } from '../../src/data/resident.ts';
+import { Trainer } from '../../src/train/trainer.ts';
+import type { EpochMetrics, Evaluation, Progress } from '../../src/train/types.ts';
 
 export interface TrainRequest {
   /** A URL prefix served by the test server, or base64 IDX files. */

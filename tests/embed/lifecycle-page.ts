@@ -4,7 +4,8 @@
  */
 import type { IdxFileKey } from '../../src/data/dataset.ts';
 import {
-  Gpu, Trainer, datasetFromBytes, disposeDataset, uploadDataset, variant, type Dataset, type TrainerOptionsInput,
+  Gpu, Trainer, datasetFromBytes, decodeSafetensors, disposeDataset, encodeSafetensors, uploadDataset, variant,
+  type Dataset, type ResidentDataset, type TrainerOptionsInput,
 } from '../../src/index.ts';
 
 export interface LifecycleReport {
@@ -16,6 +17,17 @@ export interface LifecycleReport {
   errors: Record<string, string>;
   lostListener: string;
   buffersAfterLoss: number;
+  imported: ImportReport;
+}
+
+/** Weights moved to a fresh trainer, and files refused without touching the trainer they were loaded into. */
+export interface ImportReport {
+  /** The fresh trainer's exported weights, test evaluation and predictions equal the source's. */
+  sameWeights: boolean;
+  sameEvaluation: boolean;
+  samePredictions: boolean;
+  /** "Name: message" of each refused file, and whether weights and checkpoint bytes are unchanged after it. */
+  refused: Record<'nanWeight' | 'infMoment' | 'shortMoment2', { error: string; weightsUnchanged: boolean; checkpointUnchanged: boolean }>;
 }
 
 const decode = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -104,9 +116,64 @@ async function check(base64: Record<IdxFileKey, string>): Promise<LifecycleRepor
   disposeDataset(own, ownData);
   const buffersAfterLoss = own.allocatedBuffers;
 
+  const imported = await checkImports(gpu, uploadDataset(gpu, dataset), errors);
+
   gpu.dispose();
   gpu.device.destroy();
-  return { buffers, concurrentMatchesAlone, errors, lostListener, buffersAfterLoss };
+  return { buffers, concurrentMatchesAlone, errors, lostListener, buffersAfterLoss, imported };
+}
+
+/** Re-encode a safetensors file with one tensor changed (metadata kept; a flat shape if its length changed). */
+function altered(bytes: Uint8Array, name: string, change: (data: Float32Array) => Float32Array): Uint8Array {
+  const { tensors, metadata } = decodeSafetensors(bytes);
+  const tensor = tensors.get(name)!;
+  const data = change(Float32Array.from(tensor.data));
+  const shape = data.length === tensor.data.length ? tensor.shape : [data.length];
+  return encodeSafetensors([...tensors.values()].map((t) => (t.name === name ? { ...t, shape, data } : t)), metadata);
+}
+
+async function checkImports(gpu: Gpu, data: ResidentDataset, errors: Record<string, string>): Promise<ImportReport> {
+  const config = configs[0]!;
+  const source = new Trainer(gpu, data, config);
+  // The running-state misuses, while this trainer trains.
+  const running = source.train({ steps: 4 });
+  errors.trainWhileRunning = await failure(() => source.train({ steps: 1 }));
+  errors.saveWhileRunning = await failure(() => source.saveCheckpoint());
+  await running;
+  const weights = await source.exportWeights();
+  const checkpoint = await source.saveCheckpoint();
+
+  // Another seed: its own initial weights, replaced by the import.
+  const fresh = new Trainer(gpu, data, { ...config, seed: 9 });
+  fresh.importWeights(weights);
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.from(a).every((v, i) => v === b[i]);
+  const [evalA, evalB] = [await source.evaluate('test'), await fresh.evaluate('test')];
+  const report: Omit<ImportReport, 'refused'> = {
+    sameWeights: same(await fresh.exportWeights(), weights),
+    sameEvaluation: evalA.loss === evalB.loss && evalA.accuracy === evalB.accuracy,
+    samePredictions: same(await source.predictTest(15), await fresh.predictTest(15)),
+  };
+
+  // Files refused by a trainer at another state (same options, untrained): nothing of them may land.
+  const target = new Trainer(gpu, data, config);
+  const refused = {} as ImportReport['refused'];
+  const attempts = {
+    nanWeight: () => target.importWeights(altered(weights, 'conv2.weight', (d) => d.map((v, i) => (i === 7 ? NaN : v))), 'nan.safetensors'),
+    infMoment: () => target.loadCheckpoint(altered(checkpoint, 'moment1', (d) => d.map((v, i) => (i === 3 ? Infinity : v))), 'inf.safetensors'),
+    shortMoment2: () => target.loadCheckpoint(altered(checkpoint, 'moment2', (d) => d.subarray(1)), 'short.safetensors'),
+  };
+  for (const [name, attempt] of Object.entries(attempts) as [keyof ImportReport['refused'], () => void][]) {
+    const [weightsBefore, checkpointBefore] = [await target.exportWeights(), await target.saveCheckpoint()];
+    const error = await failure(attempt);
+    refused[name] = {
+      error,
+      weightsUnchanged: same(await target.exportWeights(), weightsBefore),
+      checkpointUnchanged: same(await target.saveCheckpoint(), checkpointBefore),
+    };
+  }
+  for (const t of [source, fresh, target]) t.dispose();
+  disposeDataset(gpu, data);
+  return { ...report, refused };
 }
 
 (globalThis as unknown as { lifecycle: unknown }).lifecycle = { check };

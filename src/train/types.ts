@@ -1,0 +1,56 @@
+/** What a trainer reports: its events, evaluations and results (plain data, cloneable to a worker). */
+
+export interface Progress {
+  variant: string;
+  epoch: number;
+  /** Steps done in this epoch, and the epoch's total. */
+  step: number;
+  stepsPerEpoch: number;
+  globalStep: number;
+  /** Training samples seen in this epoch. */
+  samples: number;
+  /** Running mean loss and accuracy over this epoch's training batches so far. */
+  trainLoss: number;
+  trainAccuracy: number;
+  samplesPerSecond: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  samples: number;
+}
+
+export interface EpochMetrics {
+  variant: string;
+  epoch: number;
+  steps: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+  testLoss: number;
+  testAccuracy: number;
+  /** Training time of the epoch (evaluation excluded). */
+  trainSeconds: number;
+  samplesPerSecond: number;
+}
+
+export interface TrainResult {
+  epochs: EpochMetrics[];
+  steps: number;
+  stopped: boolean;
+}
+
+export interface TrainerEvents {
+  progress: (p: Progress) => void;
+  epoch: (m: EpochMetrics) => void;
+}
+
+/** Where a run stands. */
+export interface Position {
+  epoch: number;
+  /** Steps done in the current epoch. */
+  stepInEpoch: number;
+  globalStep: number;
+}
