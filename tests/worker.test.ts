@@ -52,7 +52,8 @@ test('errors cross from the worker with their names; a disposed or dead worker r
   const { errors } = await compared();
   assert.match(errors.badDataset, /^DatasetError: train set: 94079 pixels for 120 images of 28×28 \(expected 94080\)$/);
   assert.match(errors.badOptions, /^RangeError: batch size must be an integer in \[1, 4096\], got 0$/);
-  assert.match(errors.missingScript, /^Error: the training worker failed: /);
+  // A script that is not there: the error names the URL tried and the two fixes.
+  assert.match(errors.missingScript, /^Error: the training worker failed \(its script \/missing\.js\): .+; copy lenet-webgpu's worker\.js .* or pass `worker: url`/);
   assert.is(errors.afterDispose, 'Error: this training worker was disposed; create a new one');
 });
 

@@ -1,5 +1,9 @@
 /** What a trainer reports: its events, evaluations and results (plain data, cloneable to a worker). */
 
+/**
+ * Sent once per command buffer, i.e. every `stepsPerSubmit` steps (8 by default; set it to 1 for
+ * an event per step, at some cost in speed on slow adapters), and after an epoch's last step.
+ */
 export interface Progress {
   variant: string;
   epoch: number;
@@ -43,6 +47,7 @@ export interface TrainResult {
 }
 
 export interface TrainerEvents {
+  /** Every `stepsPerSubmit` steps (default 8) and at the end of each epoch's steps. */
   progress: (p: Progress) => void;
   epoch: (m: EpochMetrics) => void;
 }

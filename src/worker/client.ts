@@ -28,10 +28,13 @@ export class TrainingWorker {
   readonly stepsPerEpoch!: number;
   readonly trainSize!: number;
 
-  private constructor(private readonly worker: Worker, private readonly remote: Remote<WorkerTrainer>) {
+  private constructor(private readonly worker: Worker, private readonly remote: Remote<WorkerTrainer>, scriptUrl: string | null) {
     // Comlink never settles calls to a worker that died (script 404, syntax error): fail them here.
     this.failed = new Promise<never>((_, reject) => {
-      const fail = (event: Event) => reject(new Error(`the training worker failed: ${(event as ErrorEvent).message || 'it could not be loaded or a message could not be read'}`));
+      const where = scriptUrl === null ? 'the Worker passed as `worker`' : `its script ${scriptUrl}`;
+      const fix = scriptUrl === null ? '' : "; copy lenet-webgpu's worker.js (node_modules/lenet-webgpu/dist/lib/worker/worker.js) to that URL, beside your bundle, or pass `worker: url` naming where you serve it";
+      const fail = (event: Event) => reject(new Error(
+        `the training worker failed (${where}): ${(event as ErrorEvent).message || 'it could not be loaded or a message could not be read'}${fix}`));
       worker.addEventListener('error', fail);
       worker.addEventListener('messageerror', fail);
     });
@@ -41,10 +44,12 @@ export class TrainingWorker {
   /** Start a worker, load the dataset there and build its engine and trainer. */
   static async create(options: TrainingWorkerOptions): Promise<TrainingWorker> {
     const { worker: script, ...setup } = options;
+    // `new URL('./worker.js', import.meta.url)` written out, so bundlers that know the pattern (Vite) ship the worker too.
+    const scriptUrl = script instanceof Worker ? null : script !== undefined ? String(script) : new URL('./worker.js', import.meta.url).href;
     const worker = script instanceof Worker ? script : script !== undefined
       ? new Worker(script, { type: 'module' })
       : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    const client = new TrainingWorker(worker, wrap<WorkerTrainer>(worker));
+    const client = new TrainingWorker(worker, wrap<WorkerTrainer>(worker), scriptUrl);
     try {
       const events = proxy((e: TrainerEvent) => client.emit(e));
       return Object.assign(client, await client.call((r) => r.setup({ ...setup, dataset: absolute(setup.dataset) }, events)));
