@@ -30,7 +30,7 @@ export async function bundleToString(entryPoint) {
  * the modules it uses), each op with its WGSL inlined, wgsl_reflect inlined in gpu/kernel.js and
  * comlink in worker/client.js; worker/worker.js, TrainingWorker's worker script, self-contained;
  * node.js (`lenet-webgpu/node`), which leaves `webgpu` and node: modules to Node; and the .d.ts
- * declarations beside the modules.
+ * declarations beside the modules (plus index.ts5.d.ts and node.ts5.d.ts for TypeScript 5).
  */
 export async function buildLibrary(outdir = 'dist/lib') {
   await rm(outdir, { recursive: true, force: true });
@@ -55,6 +55,16 @@ export async function buildLibrary(outdir = 'dist/lib') {
   // Bundlers read "sideEffects" from the nearest package.json. The repository's own cannot say
   // false: its test and demo pages import files for their side effects.
   await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: ['./worker/worker.js'] }, null, 2)}\n`);
+  await Promise.all(['index', 'node'].map((entry) => writeFile(join(outdir, `${entry}.ts5.d.ts`), typeScript5Entry(entry))));
+}
+
+/**
+ * TypeScript 5's DOM library has no WebGPU types, so apps on TypeScript 5 get the entry's
+ * declarations with @webgpu/types referenced (package.json's "types@<6" condition). Newer
+ * TypeScript declares WebGPU itself, and the reference would clash with it.
+ */
+function typeScript5Entry(entry) {
+  return `/// <reference types="@webgpu/types" />\nexport * from './${entry}.js';\n`;
 }
 
 /** The demo page as static files (index.html, style.css, main.js): any static host can serve them. */

@@ -11,7 +11,9 @@ import { syntheticDataset } from './support/synthetic.ts';
 
 const test = suite('npm package');
 
-const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+/** Apps type-check with TypeScript 7 (the native compiler) and 5.x alike. */
+const COMPILERS = { 'TypeScript 7': join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), 'TypeScript 5': join(REPO, 'node_modules', 'typescript5', 'bin', 'tsc') };
+const TSC = COMPILERS['TypeScript 7'];
 /** In the order the README shows them. */
 const EXAMPLES = ['embed.ts', 'worker.ts', 'node.ts'];
 
@@ -25,16 +27,21 @@ async function bundleApp(app: string, entry: string): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-test('npm pack ships ES modules with the WGSL inlined, their declarations, and no runtime dependencies', async () => {
+test('npm pack ships ES modules with the WGSL inlined, their declarations, and no runtime dependencies but the WebGPU types', async () => {
   const { packageDir } = await installedPackage();
   const files = filesUnder(packageDir);
-  assert.ok(files.every((f) => f === 'package.json' || f === 'README.md' || f.startsWith('dist/lib/')), `unexpected files: ${files.join(', ')}`);
+  assert.ok(files.every((f) => ['package.json', 'README.md', 'LICENSE'].includes(f) || f.startsWith('dist/lib/')), `unexpected files: ${files.join(', ')}`);
+  assert.ok(files.includes('LICENSE'), 'the MIT license ships with the package');
   for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'worker/worker.js', 'worker/client.d.ts', 'train/trainer.d.ts']) {
     assert.ok(files.includes(`dist/lib/${f}`), `dist/lib/${f} is missing from the package`);
   }
   const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
   assert.is(manifest.type, 'module');
-  assert.is(manifest.dependencies, undefined);
+  // The declarations use GPUDevice & co.: they reference @webgpu/types, so apps on TypeScript 5 find them.
+  assert.equal(Object.keys(manifest.dependencies), ['@webgpu/types']);
+  for (const entry of ['index', 'node']) {
+    assert.match(readFileSync(join(packageDir, `dist/lib/${entry}.ts5.d.ts`), 'utf8'), /^\/\/\/ <reference types="@webgpu\/types" \/>/);
+  }
   assert.equal(manifest.peerDependenciesMeta, { webgpu: { optional: true } });
   const lib = join(packageDir, 'dist/lib');
   const modules = filesUnder(lib).filter((f) => f.endsWith('.js'));
@@ -103,10 +110,12 @@ test('the examples type-check against the shipped declarations; misuse does not'
     compilerOptions: { target: 'ES2022', module: resolution === 'bundler' ? 'ESNext' : 'NodeNext', moduleResolution: resolution, lib: ['ES2022', 'DOM'], types: [], strict: true, noEmit: true, skipLibCheck: false },
     files,
   });
-  for (const resolution of ['bundler', 'nodenext']) {
-    writeFileSync(join(app, 'tsconfig.json'), tsconfig(resolution, EXAMPLES));
-    const checked = await run('node', [TSC, '-p', app]).then(() => '', (e: { stdout: string }) => e.stdout);
-    assert.is(checked, '', `tsc (${resolution}):\n${checked}`);
+  for (const [compiler, tsc] of Object.entries(COMPILERS)) {
+    for (const resolution of ['bundler', 'nodenext']) {
+      writeFileSync(join(app, 'tsconfig.json'), tsconfig(resolution, EXAMPLES));
+      const checked = await run('node', [tsc, '-p', app]).then(() => '', (e: { stdout: string }) => e.stdout);
+      assert.is(checked, '', `${compiler} (${resolution}):\n${checked}`);
+    }
   }
   writeFileSync(join(app, 'misuse.ts'), [
     "import { Gpu, Trainer, TrainingWorker, variant, type ResidentDataset } from 'lenet-webgpu';",

@@ -31,8 +31,9 @@ async function packAndInstall(): Promise<InstalledPackage> {
   const app = join(dir, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  // Offline: the package must bring everything it needs (no runtime dependencies to fetch).
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app });
+  // Offline: the package brings all its code. Its one dependency, the WebGPU type declarations
+  // (types only), is given from the repository's node_modules, the registry's same version.
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball, join(REPO, 'node_modules', '@webgpu', 'types')], { cwd: app });
   return { tarball, app, packageDir: join(app, 'node_modules', 'lenet-webgpu') };
 }
 
