@@ -4,12 +4,12 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { bundleToString } from '../build.mjs';
 import { IDX_FILES } from '../src/data/dataset.ts';
 import type { EpochMetrics, Progress } from '../src/train/types.ts';
 import { launchBrowser } from './chromium.ts';
+import { sendIdxFile } from './datasets.ts';
 import type { RunConfig, RunResult } from './page/runner.ts';
 
 export interface SessionOptions {
@@ -42,7 +42,7 @@ export class BrowserSession {
       if (path === '/runner.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
       const file = path.startsWith('/data/') ? path.slice('/data/'.length) : '';
       // Only the four dataset files are served, by exact name: no path from the URL reaches the disk.
-      if (files.has(file)) return void res.writeHead(200, { 'content-type': 'application/gzip' }).end(readFileSync(`${options.dataDir}/${file}`));
+      if (files.has(file)) return sendIdxFile(req, res, options.dataDir, file);
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

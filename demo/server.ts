@@ -4,16 +4,15 @@
  * dataset route matches exact file names, so no part of a URL ever becomes a path on disk —
  * `/../`, encoded traversals and absolute paths all end in 404.
  */
-import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
-import { join } from 'node:path';
 import sirv from 'sirv';
+import { sendIdxFile } from '../cli/datasets.ts';
 import { DATASET_NAMES, IDX_FILES, type DatasetName } from '../src/data/dataset.ts';
 
 export interface DemoServerOptions {
   /** The built page's folder. */
   root: string;
-  /** Folder holding each available dataset's four IDX .gz files. */
+  /** Folder holding each available dataset's four IDX files (.gz or raw). */
   datasets: Partial<Record<DatasetName, string>>;
 }
 
@@ -29,11 +28,7 @@ export function createDemoServer(options: DemoServerOptions): http.Server {
     if (match) {
       const dir = options.datasets[match[1] as DatasetName];
       if (!dir) return notFound(res);
-      const file = join(dir, match[2]!);
-      // Served as the gzip bytes they are (not as Content-Encoding), so the page sees the .gz file.
-      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': statSync(file).size, 'cache-control': 'no-cache' });
-      if (req.method === 'HEAD') return void res.end();
-      return void createReadStream(file).pipe(res);
+      return sendIdxFile(req, res, dir, match[2]!);
     }
     if (req.url?.startsWith('/data/')) return notFound(res);
     page(req, res, () => void notFound(res));

