@@ -3,16 +3,19 @@
  * Runs the regularization study (LeNet-5 variants × seeds) in headless Chromium's WebGPU and writes
  * to --out: results.json, results.csv, <variant>-seed<N>.safetensors, the figures (PNG) and
  * REPORT.md. It checkpoints every run after every epoch; --resume continues an interrupted study
- * and ends with the numbers an uninterrupted one gives.
+ * and ends with the numbers an uninterrupted one gives. With --sweep, one such study per strength
+ * (cli/sweep.ts) and a report of accuracy against strength.
  * Exit codes: 0 done, 1 failure (bad option, browser, WebGPU), 2 bad configuration or missing
  * dataset, 3 a variant diverged (the others still finished and are reported).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DATASET_NAMES } from '../src/data/dataset.ts';
 import { VARIANT_NAMES } from '../src/model/variants.ts';
+import { parseSweep, type SweepSpec } from '../src/study/sweep.ts';
 import { OPTIMIZER_KINDS } from '../src/train/options.ts';
 import { integer, list, number, oneOf } from './args.ts';
 import { DEFAULT_BROWSER } from './chromium.ts';
@@ -23,6 +26,7 @@ import { writeOutputs } from './study-outputs.ts';
 import { StudyProgress } from './study-progress.ts';
 import { newResults, readResults, writeAtomic, type StudyResults } from './study-results.ts';
 import { trainRuns } from './study-runs.ts';
+import { runSweepStudies, writeSweepOutputs } from './sweep.ts';
 
 interface Flags extends Omit<StudyConfig, 'validationSize'> {
   validationSize?: number;
@@ -32,6 +36,7 @@ interface Flags extends Omit<StudyConfig, 'validationSize'> {
   browserArg: string[];
   resume: boolean;
   stopAfter?: number;
+  sweep: SweepSpec[];
 }
 
 const program = new Command('study')
@@ -55,6 +60,8 @@ const program = new Command('study')
   .option('--weight-decay <x>', "the weight-decay variant's L2 λ", number(0, 10), 1e-3)
   .option('--decoupled', 'the weight-decay variant decays AdamW-style instead of coupled L2', false)
   .option('--quirks', "evaluate like the original study (dropout on, batch statistics)", false)
+  .option('--sweep <variant=s1,s2,…>', 'train the variant at each strength (dropout p or weight-decay λ) and plot accuracy against it; repeatable',
+    (value: string, previous: SweepSpec[]) => [...previous, sweepArgument(value)], [] as SweepSpec[])
   .option('--out <dir>', 'output folder', 'out/study')
   .option('--resume', 'continue the interrupted study in --out (its options are kept)', false)
   .option('--browser <path>', 'Chromium or Chrome executable', DEFAULT_BROWSER)
@@ -62,6 +69,14 @@ const program = new Command('study')
   .addOption(new Option('--stop-after <epochs>', 'stop (as if interrupted) after training this many epochs; for testing --resume')
     .argParser(integer(1)).hideHelp())
   .showHelpAfterError();
+
+function sweepArgument(value: string): SweepSpec {
+  try {
+    return parseSweep(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message.replace(/^--sweep [^:]+: /, ''));
+  }
+}
 
 function fail(message: string, code: number): never {
   console.error(`study: ${message}`);
@@ -96,9 +111,41 @@ function versions(): Record<string, string> {
   return v;
 }
 
+/** --sweep: one study per strength in child processes, then sweep.json, SWEEP.md and the figures. */
+async function sweep(flags: Flags): Promise<void> {
+  const variants = flags.sweep.map((s) => s.variant);
+  if (new Set(variants).size !== variants.length) fail('--sweep: each variant can be swept once', 2);
+  if (program.getOptionValueSource('variants') === 'cli') fail('--sweep chooses the variants; leave out --variants', 2);
+  let dataDir: string;
+  try {
+    dataDir = findDatasetDir(flags.dataset, flags.dataDir);
+    const code = runSweepStudies(flags.sweep, process.argv.slice(2), flags.out, fileURLToPath(import.meta.url), flags.resume);
+    if (code !== 0) {
+      console.error(`study: a sweep's study stopped (exit ${code}); continue with --resume`);
+      process.exitCode = code;
+      return;
+    }
+  } catch (error) {
+    fail((error as Error).message, 2);
+  }
+  let session: BrowserSession | null = null;
+  try {
+    session = await BrowserSession.open({ dataDir, datasetName: flags.dataset, entry: 'cli/page/study.ts', browser: flags.browser, browserArgs: flags.browserArg });
+    const results = await writeSweepOutputs(session, flags.sweep, flags.out, process.argv.slice(2).join(' '));
+    for (const finding of results.sweeps.flatMap((s) => s.findings)) console.log(`sweep: ${finding}`);
+    console.log(`study: wrote ${join(flags.out, 'SWEEP.md')}, sweep.json and ${results.sweeps.length} figure${results.sweeps.length > 1 ? 's' : ''}`);
+  } catch (error) {
+    console.error(`study: ${pageErrorMessage(error)}`);
+    process.exitCode = 1;
+  } finally {
+    await session?.close();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const flags = program.parse(process.argv).opts<Flags>();
+  if (flags.sweep.length) return sweep(flags);
   const out = flags.out;
   const resultsFile = join(out, 'results.json');
   let results: StudyResults;

@@ -18,7 +18,9 @@ export interface Series {
 export interface CurvesFigure {
   file: string;
   title: string;
+  /** The x positions: epochs, or a sweep's strengths (then `xTitle` names them). */
   epochs: number[];
+  xTitle?: string;
   /** Accuracy in %. */
   accuracy: Series[];
   loss: Series[];
@@ -34,7 +36,7 @@ export interface SummaryFigure {
 
 export interface FigureRequest {
   curves: CurvesFigure[];
-  summary: SummaryFigure;
+  summary?: SummaryFigure;
 }
 
 /** Every figure's size in pixels; the curves figure is two panels of PANEL size side by side. */
@@ -97,7 +99,7 @@ function lineDatasets(s: Series, color: string) {
   ];
 }
 
-function lineChart(title: string, epochs: number[], series: Series[], yTitle: string): ChartConfiguration {
+function lineChart(title: string, epochs: number[], series: Series[], yTitle: string, xTitle = 'epoch'): ChartConfiguration {
   const banded = series.some((s) => s.intervals?.some((x) => x !== null));
   return {
     type: 'line',
@@ -107,10 +109,10 @@ function lineChart(title: string, epochs: number[], series: Series[], yTitle: st
     },
     options: {
       plugins: {
-        title: { display: true, text: banded ? `${title} (bands: 95% interval over seeds)` : title },
+        title: { display: true, text: banded ? `${title} (bands: 95% interval)` : title },
         legend: { labels: { filter: (item) => !item.text.startsWith(BAND) } },
       },
-      scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: yTitle } } },
+      scales: { x: { title: { display: true, text: xTitle } }, y: { title: { display: true, text: yTitle } } },
     },
   };
 }
@@ -148,8 +150,8 @@ function png(canvas: HTMLCanvasElement): string {
 }
 
 function curves(figure: CurvesFigure): string {
-  const accuracy = draw(lineChart(`${figure.title}: accuracy`, figure.epochs, figure.accuracy, 'accuracy (%)'), PANEL.width, PANEL.height);
-  const loss = draw(lineChart(`${figure.title}: loss`, figure.epochs, figure.loss, 'cross-entropy loss'), PANEL.width, PANEL.height);
+  const accuracy = draw(lineChart(`${figure.title}: accuracy`, figure.epochs, figure.accuracy, 'accuracy (%)', figure.xTitle), PANEL.width, PANEL.height);
+  const loss = draw(lineChart(`${figure.title}: loss`, figure.epochs, figure.loss, 'cross-entropy loss', figure.xTitle), PANEL.width, PANEL.height);
   const canvas = document.createElement('canvas');
   canvas.width = CURVES_SIZE.width;
   canvas.height = CURVES_SIZE.height;
@@ -178,6 +180,6 @@ function summary(figure: SummaryFigure): string {
 export function renderFigures(request: FigureRequest): Record<string, string> {
   const files: Record<string, string> = {};
   for (const figure of request.curves) files[figure.file] = curves(figure);
-  files[request.summary.file] = summary(request.summary);
+  if (request.summary) files[request.summary.file] = summary(request.summary);
   return files;
 }
