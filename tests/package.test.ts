@@ -92,6 +92,21 @@ test('the worker example, bundled with worker.js copied beside it, trains in a W
   assert.match(lines.at(-1)!, /^\d+ bytes of weights, trained in a worker on swiftshader$/);
 });
 
+test('the worker example built with Vite finds worker.js with no copying (new URL(…, import.meta.url))', async () => {
+  const { app } = await installedPackage();
+  copyFileSync(join(REPO, 'examples/worker.ts'), join(app, 'worker-example.ts'));
+  writeFileSync(join(app, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="/worker-example.ts"></script>');
+  const outDir = join(app, 'vite-dist');
+  const { build } = await import('vite');
+  await build({ root: app, configFile: false, logLevel: 'silent', build: { outDir, emptyOutDir: true, target: 'es2022' }, worker: { format: 'es' } });
+  const built = filesUnder(outDir);
+  assert.ok(built.some((f) => /^assets\/worker-[\w-]+\.js$/.test(f)), `Vite emitted the worker: ${built.join(', ')}`);
+  const type = (f: string) => (f.endsWith('.html') ? 'text/html' : 'text/javascript');
+  const routes = Object.fromEntries(built.map((f) => [f === 'index.html' ? '/' : `/${f}`, [type(f), readFileSync(join(outDir, f))] as [string, Buffer]]));
+  const lines = await consoleOf(routes, /trained in a worker on/);
+  assert.match(lines.at(-1)!, /^\d+ bytes of weights, trained in a worker on swiftshader$/);
+});
+
 test('the README shows the examples as they are', () => {
   const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes("from 'lenet-webgpu'"));
