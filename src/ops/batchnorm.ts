@@ -1,11 +1,9 @@
 /** Batch normalization (BatchNorm1d/2d) forward in training and eval mode, and backward (shaders/batchnorm.wgsl). */
-import source from '../../shaders/batchnorm.wgsl';
+import shader from '../../shaders/batchnorm.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
-
-const SHADER = 'batchnorm.wgsl';
 
 export interface BatchNormConfig {
   batch: number;
@@ -63,10 +61,10 @@ export class BatchNorm {
     // BatchNorm1d: one invocation per channel. Otherwise one workgroup per channel, whose threads
     // step over 4 consecutive values at once when every plane splits into whole chunks of 4.
     this.perInvocation = spatial === 1;
-    const variant = this.perInvocation ? '_column' : spatial % 4 === 0 ? '_x4' : '';
-    this.trainKernel = gpu.kernel(SHADER, source, `batchnorm_forward_train${variant}`);
-    this.evalKernel = gpu.kernel(SHADER, source, `batchnorm_forward_eval${variant}`);
-    this.backwardKernel = gpu.kernel(SHADER, source, `batchnorm_backward${variant}`);
+    const constants = { COLUMN: this.perInvocation, CHUNK: spatial % 4 === 0 ? 4 : 1 };
+    this.trainKernel = gpu.kernel(shader, 'batchnorm_forward_train', constants);
+    this.evalKernel = gpu.kernel(shader, 'batchnorm_forward_eval', constants);
+    this.backwardKernel = gpu.kernel(shader, 'batchnorm_backward', constants);
     // Every entry point declares the same Params struct, so one buffer serves all three.
     this.params = gpu.uniform('batchnorm.params', this.trainKernel.packUniform('params', {
       batch,

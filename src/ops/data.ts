@@ -1,12 +1,10 @@
 /** Batch gather + normalisation from the GPU-resident dataset (shaders/data.wgsl). */
-import source from '../../shaders/data.wgsl';
+import shader from '../../shaders/data.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectDType, expectShape, type Tensor } from '../gpu/tensor.ts';
 import { checkStepLayout } from './step.ts';
-
-const SHADER = 'data.wgsl';
 
 export interface BatchGatherConfig {
   batch: number;
@@ -29,7 +27,7 @@ export class BatchGather {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`batch gather: ${field} must be a positive integer, got ${v}`);
     }
     if (config.pixels % 4 !== 0) throw new RangeError(`batch gather: pixels per image must be a multiple of 4, got ${config.pixels}`);
-    this.kernel = gpu.kernel(SHADER, source, 'gather_batch');
+    this.kernel = gpu.kernel(shader, 'gather_batch');
     checkStepLayout(this.kernel);
     this.params = gpu.uniform('gather.params', this.kernel.packUniform('params', {
       batch: config.batch,

@@ -1,12 +1,12 @@
 /** Inverted dropout, forward and backward (shaders/dropout.wgsl). */
-import source from '../../shaders/dropout.wgsl';
+import shader from '../../shaders/dropout.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, shapeSize, type Tensor } from '../gpu/tensor.ts';
 import { checkStepLayout } from './step.ts';
 
-const SHADER = 'dropout.wgsl';
+/** The shader's ELEMS. */
 const ELEMENTS_PER_INVOCATION = 4;
 /** hashToUnit keeps the top 24 bits of the hash: unit values are multiples of 2^-24. */
 const UNIT_STEPS = 2 ** 24;
@@ -49,7 +49,7 @@ export class Dropout {
     this.p = p;
     this.layer = layer;
     this.scale = Math.fround(1 / (1 - p));
-    this.kernel = gpu.kernel(SHADER, source, 'dropout_apply');
+    this.kernel = gpu.kernel(shader, 'dropout_apply', { ELEMS: ELEMENTS_PER_INVOCATION });
     checkStepLayout(this.kernel);
     this.params = gpu.uniform('dropout.params', this.kernel.packUniform('params', {
       count: this.count,

@@ -2,16 +2,13 @@
  * Fully connected layer forward and backward (shaders/linear.wgsl), PyTorch weight layout
  * [out, in], optionally fused with the tanh after it (forward) and the tanh before it (backward).
  */
-import linearSource from '../../shaders/linear.wgsl';
-import tanhLibrary from '../../shaders/lib/tanh.wgsl';
+import shader from '../../shaders/linear.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
 
-const SHADER = 'linear.wgsl';
-const source = tanhLibrary + linearSource;
-/** Outputs per invocation along each axis (TILE in the shader). */
+/** Outputs per invocation along each axis: the shader's TILE, whose registers are written for 8. */
 const TILE = 8;
 
 export interface LinearConfig {
@@ -52,10 +49,10 @@ export class Linear {
       throw new RangeError(`Linear: activation must be 'tanh' or left out, got ${String(config.activation)}`);
     }
     this.activation = config.activation;
-    this.forwardKernel = gpu.kernel(SHADER, source, this.activation === 'tanh' ? 'linear_forward_tanh' : 'linear_forward');
-    this.inputKernel = gpu.kernel(SHADER, source, 'linear_backward_input');
-    this.inputThroughTanhKernel = gpu.kernel(SHADER, source, 'linear_backward_input_tanh');
-    this.weightKernel = gpu.kernel(SHADER, source, 'linear_backward_weight');
+    this.forwardKernel = gpu.kernel(shader, 'linear_forward', { TILE, TANH: this.activation === 'tanh' });
+    this.inputKernel = gpu.kernel(shader, 'linear_backward_input', { TILE });
+    this.inputThroughTanhKernel = gpu.kernel(shader, 'linear_backward_input_tanh', { TILE });
+    this.weightKernel = gpu.kernel(shader, 'linear_backward_weight', { TILE });
     this.params = gpu.uniform(
       'linear.params',
       this.forwardKernel.packUniform('params', { batch: this.batch, in_features: this.inFeatures, out_features: this.outFeatures }),

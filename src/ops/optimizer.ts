@@ -5,16 +5,15 @@
  * a multiple of 4, a tiny one for the last count % 4 elements. lr and the 1-based step t are read
  * from the shared Step uniform (src/ops/step.ts) at execution time.
  */
-import source from '../../shaders/optimizer.wgsl';
+import shader from '../../shaders/optimizer.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectDType, expectShape, type Tensor } from '../gpu/tensor.ts';
 import { checkStepLayout } from './step.ts';
 
-const SHADER = 'optimizer.wgsl';
-// WG invocations × VECS vec4s each × 4 elements per vec4 (see the shader).
-const ELEMENTS_PER_WORKGROUP = 64 * 4 * 4;
+/** vec4s each body invocation updates: the shader's VECS. */
+const VECS = 4;
 // ln 0 is −∞, which a uniform cannot hold; any t·ln β below ~−104 already gives β^t = 0 in f32.
 const LOG_OF_ZERO = -1000;
 
@@ -114,15 +113,16 @@ function launch(
       sizes[`${name}4`] = whole;
     }
     const bindGroup = body.bind({ ...uniforms, ...views }, sizes);
-    dispatches.push(body.dispatch(bindGroup, Math.ceil(whole / ELEMENTS_PER_WORKGROUP)));
+    const elementsPerWorkgroup = body.invocationsPerWorkgroup * VECS * 4;
+    dispatches.push(body.dispatch(bindGroup, Math.ceil(whole / elementsPerWorkgroup)));
   }
   if (whole < count) dispatches.push(tail.dispatch(tail.bind({ ...uniforms, ...tensors }), 1));
   return dispatches;
 }
 
 function kernels(gpu: Gpu, entry: string): [Kernel, Kernel] {
-  const body = gpu.kernel(SHADER, source, entry);
-  const tail = gpu.kernel(SHADER, source, `${entry}_tail`);
+  const body = gpu.kernel(shader, entry, { VECS });
+  const tail = gpu.kernel(shader, `${entry}_tail`);
   checkStepLayout(body);
   checkStepLayout(tail);
   return [body, tail];

@@ -1,11 +1,11 @@
 /** 2-D average pooling, forward and backward (shaders/pool.wgsl). */
-import source from '../../shaders/pool.wgsl';
+import shader from '../../shaders/pool.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
 
-const SHADER = 'pool.wgsl';
+/** The shader's ELEMS. */
 const ELEMENTS_PER_INVOCATION = 4;
 
 export interface AvgPool2dConfig {
@@ -45,8 +45,8 @@ export class AvgPool2d {
     const outWidth = Math.floor((width - kernelSize) / stride) + 1;
     this.inputShape = [batch, channels, height, width];
     this.outputShape = [batch, channels, outHeight, outWidth];
-    this.forwardKernel = gpu.kernel(SHADER, source, 'avgpool_forward');
-    this.backwardKernel = gpu.kernel(SHADER, source, 'avgpool_backward');
+    this.forwardKernel = gpu.kernel(shader, 'avgpool_forward', { ELEMS: ELEMENTS_PER_INVOCATION });
+    this.backwardKernel = gpu.kernel(shader, 'avgpool_backward', { ELEMS: ELEMENTS_PER_INVOCATION });
     this.params = gpu.uniform('avgpool.params', this.forwardKernel.packUniform('params', {
       planes: batch * channels,
       height,

@@ -10,7 +10,10 @@
 // several times per element, which made the element-per-invocation version several times slower.
 // A window's four elements are written out, not looped over: short loops cost SwiftShader more
 // than their bodies.
-// stable_tanh comes from lib/tanh.wgsl, prepended by src/ops/tanh-pool.ts.
+// stable_tanh comes from lib/tanh.wgsl (included below).
+
+//#include "lib/grid.wgsl"
+//#include "lib/tanh.wgsl"
 
 struct Params {
   planes: u32,
@@ -41,7 +44,7 @@ struct Row {
 }
 
 fn row_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Row {
-  let index = (wid.x + wid.y * nwg.x) * WG + lid;
+  let index = grid_index(wid, nwg, lid, WG);
   let plane = index / params.out_height;
   let oh = index - plane * params.out_height;
   return Row(index, index < params.planes * params.out_height, oh,
