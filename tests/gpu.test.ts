@@ -85,7 +85,7 @@ test('non-positive and non-integer sizes are refused', async () => {
   for (const shape of [[0, 3], [2, -1], [1.5]]) {
     const result = await runOnGpu({ tensors: {}, ops: { tanh: { op: 'Tanh', args: [shape] } }, actions: [] });
     assert.is(result.error?.name, 'RangeError');
-    assert.match(result.error!.message, /tanh: dimension \d of shape .* must be a positive integer/);
+    assert.match(result.error!.message, /Tanh shape: dimension \d of shape .* must be a positive integer/);
   }
 });
 

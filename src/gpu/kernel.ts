@@ -22,8 +22,8 @@ function uniformBufferSize(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
-/** Check `constants` against the overrides the entry point uses, as WebGPU's numbers. */
-function pipelineConstants(where: string, layout: EntryPointLayout, constants: PipelineConstants): Record<string, number> {
+/** Check `constants` against the overrides the entry point uses; WebGPU's numbers for them. */
+export function pipelineConstants(where: string, layout: EntryPointLayout, constants: PipelineConstants): Record<string, number> {
   const values: Record<string, number> = {};
   for (const [name, value] of Object.entries(constants)) {
     const override = layout.overrides.find((o) => o.name === name);

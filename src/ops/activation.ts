@@ -3,7 +3,8 @@ import shader from '../../shaders/activation.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
-import { expectShape, shapeSize, type Tensor } from '../gpu/tensor.ts';
+import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { shapeSize } from './validate.ts';
 
 /** The shader's ELEMS. */
 const ELEMENTS_PER_INVOCATION = 4;
@@ -16,7 +17,7 @@ export class Tanh {
 
   /** `shape` is the shape of the activations (any rank). */
   constructor(gpu: Gpu, readonly shape: readonly number[]) {
-    this.count = shapeSize(shape, 'tanh');
+    this.count = shapeSize('Tanh', 'shape', shape);
     this.forwardKernel = gpu.kernel(shader, 'tanh_forward', { ELEMS: ELEMENTS_PER_INVOCATION });
     this.backwardKernel = gpu.kernel(shader, 'tanh_backward', { ELEMS: ELEMENTS_PER_INVOCATION });
     this.params = gpu.uniform('tanh.params', this.forwardKernel.packUniform('params', { count: this.count }));

@@ -4,6 +4,7 @@ import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { positiveIntegers, refuse } from './validate.ts';
 
 export interface BatchNormConfig {
   batch: number;
@@ -12,12 +13,6 @@ export interface BatchNormConfig {
   spatial: number;
   eps?: number;
   momentum?: number;
-}
-
-function positiveInteger(field: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`BatchNorm: ${field} must be a positive integer, got ${value}`);
-  }
 }
 
 /**
@@ -42,15 +37,13 @@ export class BatchNorm {
 
   constructor(gpu: Gpu, config: BatchNormConfig) {
     const { batch, channels, spatial, eps = 1e-5, momentum = 0.1 } = config;
-    positiveInteger('batch', batch);
-    positiveInteger('channels', channels);
-    positiveInteger('spatial', spatial);
+    positiveIntegers('BatchNorm', config, ['batch', 'channels', 'spatial']);
     // eps is used in f32: one that rounds to 0 there would divide by zero on a constant channel.
     if (!Number.isFinite(eps) || !(Math.fround(eps) > 0)) {
-      throw new RangeError(`BatchNorm: eps must be positive (and non-zero in f32), got ${eps}`);
+      refuse('BatchNorm', `eps must be positive (and non-zero in f32), got ${eps}`);
     }
     if (!Number.isFinite(momentum) || momentum < 0 || momentum > 1) {
-      throw new RangeError(`BatchNorm: momentum must be in [0, 1], got ${momentum}`);
+      refuse('BatchNorm', `momentum must be in [0, 1], got ${momentum}`);
     }
     this.batch = batch;
     this.channels = channels;

@@ -4,6 +4,7 @@ import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { nonNegativeInteger, positiveIntegers, refuse } from './validate.ts';
 
 /**
  * Register tiles of the correlation kernels: output channels × TILE_SAMPLES samples per
@@ -74,20 +75,13 @@ export class Conv2d {
   private readonly chunks: number;
 
   constructor(gpu: Gpu, config: Conv2dConfig) {
-    for (const field of ['batch', 'inChannels', 'outChannels', 'height', 'width', 'kernelSize'] as const) {
-      const value = config[field];
-      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`conv2d: ${field} must be a positive integer, got ${value}`);
-    }
-    if (!Number.isInteger(config.padding) || config.padding < 0) {
-      throw new RangeError(`conv2d: padding must be a non-negative integer, got ${config.padding}`);
-    }
+    positiveIntegers('Conv2d', config, ['batch', 'inChannels', 'outChannels', 'height', 'width', 'kernelSize']);
+    nonNegativeInteger('Conv2d', 'padding', config.padding);
     const { batch: n, inChannels: cin, outChannels: cout, height: h, width: w, kernelSize: k, padding: p } = config;
     const oh = h + 2 * p - k + 1;
     const ow = w + 2 * p - k + 1;
     if (oh < 1 || ow < 1) {
-      throw new RangeError(
-        `conv2d: kernelSize ${k} with padding ${p} does not fit the ${h}×${w} input (output would be ${oh}×${ow})`,
-      );
+      refuse('Conv2d', `kernelSize ${k} with padding ${p} does not fit the ${h}×${w} input (output would be ${oh}×${ow})`);
     }
     this.config = { ...config };
     this.inputShape = [n, cin, h, w];

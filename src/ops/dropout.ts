@@ -3,8 +3,9 @@ import shader from '../../shaders/dropout.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
-import { expectShape, shapeSize, type Tensor } from '../gpu/tensor.ts';
+import { expectShape, type Tensor } from '../gpu/tensor.ts';
 import { checkStepLayout } from './step.ts';
+import { refuse, shapeSize } from './validate.ts';
 
 /** The shader's ELEMS. */
 const ELEMENTS_PER_INVOCATION = 4;
@@ -39,13 +40,13 @@ export class Dropout {
   constructor(gpu: Gpu, config: DropoutConfig) {
     const { shape, p, layer } = config;
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) {
-      throw new RangeError(`Dropout: p must be a number in [0, 1), got ${p}`);
+      refuse('Dropout', `p must be a number in [0, 1), got ${p}`);
     }
     if (!Number.isInteger(layer) || layer < 0 || layer > 0xffffffff) {
-      throw new RangeError(`Dropout: layer must be an integer in [0, 2^32 − 1], got ${layer}`);
+      refuse('Dropout', `layer must be an integer in [0, 2^32 − 1], got ${layer}`);
     }
     this.shape = [...shape];
-    this.count = shapeSize(shape, 'Dropout shape');
+    this.count = shapeSize('Dropout', 'shape', shape);
     this.p = p;
     this.layer = layer;
     this.scale = Math.fround(1 / (1 - p));

@@ -10,3 +10,4 @@ export { DivergenceTracker, METRICS } from './metrics.ts';
 export { Adam, Sgd, type AdamConfig, type SgdConfig } from './optimizer.ts';
 export { SoftmaxCrossEntropy } from './loss.ts';
 export { TanhPool } from './tanh-pool.ts';
+export { OpConfigError } from './validate.ts';

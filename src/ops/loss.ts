@@ -4,7 +4,7 @@ import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectDType, expectShape, type DType, type Tensor } from '../gpu/tensor.ts';
-import { checkPositiveIntegers } from './linear.ts';
+import { positiveIntegers } from './validate.ts';
 
 export interface SoftmaxCrossEntropyConfig {
   batch: number;
@@ -20,7 +20,7 @@ export class SoftmaxCrossEntropy {
   private readonly params: GPUBuffer;
 
   constructor(gpu: Gpu, config: SoftmaxCrossEntropyConfig) {
-    checkPositiveIntegers('SoftmaxCrossEntropy', config ?? {}, ['batch', 'classes']);
+    positiveIntegers('SoftmaxCrossEntropy', config, ['batch', 'classes']);
     ({ batch: this.batch, classes: this.classes } = config);
     this.forwardKernel = gpu.kernel(shader, 'softmax_ce_forward');
     this.evaluateKernel = gpu.kernel(shader, 'softmax_ce_evaluate');

@@ -8,6 +8,7 @@ import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { positiveIntegers, refuse } from './validate.ts';
 
 
 export interface TanhPoolConfig {
@@ -29,12 +30,10 @@ export class TanhPool {
   private readonly rows: number;
 
   constructor(gpu: Gpu, config: TanhPoolConfig) {
-    for (const [field, value] of Object.entries(config)) {
-      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`TanhPool: ${field} must be a positive integer, got ${value}`);
-    }
+    positiveIntegers('TanhPool', config, ['batch', 'channels', 'height', 'width', 'kernelSize']);
     const { batch, channels, height, width, kernelSize: k } = config;
-    if (k !== 2) throw new RangeError(`TanhPool: kernelSize must be 2 (other windows: Tanh then AvgPool2d), got ${k}`);
-    if (k > height || k > width) throw new RangeError(`TanhPool: kernelSize ${k} exceeds the ${height}×${width} input`);
+    if (k !== 2) refuse('TanhPool', `kernelSize must be 2 (other windows: Tanh then AvgPool2d), got ${k}`);
+    if (k > height || k > width) refuse('TanhPool', `kernelSize ${k} exceeds the ${height}×${width} input`);
     const outHeight = Math.floor(height / k);
     const outWidth = Math.floor(width / k);
     this.inputShape = [batch, channels, height, width];
