@@ -82,7 +82,7 @@ test('bindings the engine cannot check are refused at build time, naming shader,
 });
 
 test('pipeline constants must name an override of the entry point, with its type, and give every required one', () => {
-  const layout = reflectShader('t.wgsl', SHADER).scale as EntryPointLayout;
+  const layout = (reflectShader('t.wgsl', SHADER) as Record<string, EntryPointLayout>).scale!;
   assert.equal(pipelineConstants('t.wgsl scale', layout, { ELEMS: 4, FAST: true }), { ELEMS: 4, FAST: 1 });
   const refused = (constants: Record<string, number | boolean>) => {
     try {
