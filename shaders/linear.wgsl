@@ -5,8 +5,8 @@
 // and, fused with the tanh around them (LeNet's fc1 → tanh → fc2): forward with TANH writes
 // tanh(x · Wᵀ + b), and *_backward_input_tanh multiplies dx by (1 − t²) for the tanh output t that
 // fed this layer, so the gradient comes out through that tanh. Same operations in the same
-// order as the separate kernels (activation.wgsl), so the same bits, one dispatch fewer each.
-// stable_tanh comes from lib/tanh.wgsl (included below).
+// order as the separate kernels (tanh.wgsl), so the same bits, one dispatch fewer each.
+// stable_tanh comes from lib/stable-tanh.wgsl (included below).
 //
 // Each invocation computes a TILE×TILE (8×8) block of outputs in registers: per step of the sum
 // 16 loads feed 64 multiply-adds (every load is a per-lane gather on SwiftShader, so larger tiles
@@ -17,7 +17,7 @@
 // cross-invocation reduction. The 1-D grid of tiles may be folded into 2-D.
 
 //#include "lib/grid.wgsl"
-//#include "lib/tanh.wgsl"
+//#include "lib/stable-tanh.wgsl"
 
 struct Params {
   batch: u32,

@@ -1,8 +1,8 @@
 // Fused tanh → 2-D average pooling over non-overlapping 2×2 windows (stride 2, floor mode): the
-// pair that follows conv1 and conv2 in LeNet-5. (Other windows use activation.wgsl + pool.wgsl.) Forward reads the pre-activation z once, writes
+// pair that follows conv1 and conv2 in LeNet-5. (Other windows use tanh.wgsl + pool.wgsl.) Forward reads the pre-activation z once, writes
 // the pooled map, and replaces z by tanh(z) in place — backward needs only that (1 − tanh²), so
 // it computes no tanh and the step keeps no extra activation buffer. Per element the arithmetic
-// is that of the unfused kernels (activation.wgsl then pool.wgsl), in the same order, so the
+// is that of the unfused kernels (tanh.wgsl then pool.wgsl), in the same order, so the
 // fused results equal theirs bit for bit.
 //
 // Each invocation owns one row of windows (one output row of one plane) and walks it: integer
@@ -10,10 +10,10 @@
 // several times per element, which made the element-per-invocation version several times slower.
 // A window's four elements are written out, not looped over: short loops cost SwiftShader more
 // than their bodies.
-// stable_tanh comes from lib/tanh.wgsl (included below).
+// stable_tanh comes from lib/stable-tanh.wgsl (included below).
 
 //#include "lib/grid.wgsl"
-//#include "lib/tanh.wgsl"
+//#include "lib/stable-tanh.wgsl"
 
 struct Params {
   planes: u32,

@@ -60,7 +60,7 @@ test('a buffer too small for its binding is named with both sizes', async () => 
     actions: [{ call: 'tanh', method: 'forward', args: ['x', 'y'] }],
   });
   assert.is(result.error?.name, 'BindingError');
-  assert.match(result.error!.message, /activation\.wgsl tanh_forward: binding 'x' \(@binding\(1\)\) needs 400 bytes but buffer 'x' has 40/);
+  assert.match(result.error!.message, /tanh\.wgsl tanh_forward: binding 'x' \(@binding\(1\)\) needs 400 bytes but buffer 'x' has 40/);
 });
 
 test('a tensor of the wrong element type is refused at bind time', async () => {

@@ -1,5 +1,5 @@
-/** Batch gather + normalisation from the GPU-resident dataset (shaders/data.wgsl). */
-import shader from '../../shaders/data.wgsl';
+/** Batch gather + normalisation from the GPU-resident dataset (shaders/batch-gather.wgsl). */
+import shader from '../../shaders/batch-gather.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';

@@ -1,5 +1,5 @@
-/** Records the first step whose loss went non-finite (shaders/metrics.wgsl). */
-import shader from '../../shaders/metrics.wgsl';
+/** Records the first step whose loss went non-finite (shaders/divergence-tracker.wgsl). */
+import shader from '../../shaders/divergence-tracker.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';

@@ -1,17 +1,17 @@
 // Elementwise activations: tanh forward and backward.
 //
-// stable_tanh comes from lib/tanh.wgsl (included below).
+// stable_tanh comes from lib/stable-tanh.wgsl (included below).
 // Each invocation handles ELEMS consecutive elements; the 1-D grid may be folded into 2-D.
 
 //#include "lib/grid.wgsl"
-//#include "lib/tanh.wgsl"
+//#include "lib/stable-tanh.wgsl"
 
 struct Params {
   count: u32,
 }
 
 const WG: u32 = 64u;
-// Elements per invocation, set by src/ops/activation.ts (which sizes the grid by it).
+// Elements per invocation, set by src/ops/tanh.ts (which sizes the grid by it).
 override ELEMS: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;

@@ -1,5 +1,5 @@
-/** tanh forward and backward (shaders/activation.wgsl). */
-import shader from '../../shaders/activation.wgsl';
+/** tanh forward and backward (shaders/tanh.wgsl). */
+import shader from '../../shaders/tanh.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
