@@ -67,8 +67,10 @@ export class Kernel {
     const values = pipelineConstants(`${this.shader} ${entryPoint}`, layout, constants);
     this.checkLimits();
 
+    // WebGPU's messages name the pipeline by its label: the constants tell variants apart.
+    const label = [`${this.shader}:${entryPoint}`, ...Object.entries(values).map(([k, v]) => `${k}=${v}`)].join(' ');
     this.layout = device.createBindGroupLayout({
-      label: `${this.shader}:${entryPoint}`,
+      label,
       entries: this.bindings.map((b) => ({
         binding: b.binding,
         visibility: GPUShaderStage.COMPUTE,
@@ -76,7 +78,7 @@ export class Kernel {
       })),
     });
     this.pipeline = device.createComputePipeline({
-      label: `${this.shader}:${entryPoint}`,
+      label,
       layout: device.createPipelineLayout({ bindGroupLayouts: [this.layout] }),
       compute: { module, entryPoint, constants: values },
     });
