@@ -1,5 +1,6 @@
 // Bundles the engine (ESM library), the demo page and the test harness with esbuild.
-// WGSL files are imported as text (`.wgsl` → string), so shaders live in shaders/ as real files.
+// A `.wgsl` import is the shader with its includes resolved and its layout reflected, by
+// wgsl-plugin.mjs, so shaders live in shaders/ as real files and no WGSL parser ships.
 import * as esbuild from 'esbuild';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { wgslPlugin } from './wgsl-plugin.mjs';
 
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 
@@ -15,7 +17,7 @@ export const sharedOptions = {
   bundle: true,
   format: 'esm',
   target: 'es2022',
-  loader: { '.wgsl': 'text' },
+  plugins: [wgslPlugin()],
   logLevel: 'warning',
 };
 
@@ -27,7 +29,7 @@ export async function bundleToString(entryPoint) {
 
 /**
  * The npm package, in dist/lib: one ES module per source module (so an app's bundler keeps only
- * the modules it uses), each op with its WGSL inlined, wgsl_reflect inlined in gpu/kernel.js and
+ * the modules it uses), each op with its WGSL and the WGSL's layout inlined, and
  * comlink in worker/client.js; worker/worker.js, TrainingWorker's worker script, self-contained;
  * node.js (`lenet-webgpu/node`), which leaves `webgpu` and node: modules to Node; and the .d.ts
  * declarations beside the modules (plus index.ts5.d.ts and node.ts5.d.ts for TypeScript 5).
@@ -48,7 +50,7 @@ export async function buildLibrary(outdir = 'dist/lib') {
   };
   // Unminified and without source maps: readable as shipped, and small.
   await Promise.all([
-    esbuild.build({ ...sharedOptions, entryPoints: modules, outbase: 'src', outdir, external: ['node:*', 'webgpu'], plugins: [ownModulesExternal] }),
+    esbuild.build({ ...sharedOptions, entryPoints: modules, outbase: 'src', outdir, external: ['node:*', 'webgpu'], plugins: [...sharedOptions.plugins, ownModulesExternal] }),
     esbuild.build({ ...sharedOptions, entryPoints: [workerScript], outfile: join(outdir, 'worker', 'worker.js') }),
     promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outdir]),
   ]);

@@ -4,7 +4,7 @@
  * to the GPU's completion.
  */
 import { foldWorkgroups } from '../src/gpu/dispatch.ts';
-import source from './matmul.wgsl';
+import matmul from './matmul.wgsl';
 
 export interface MatmulConfig {
   /** Rows of C per invocation. */
@@ -42,7 +42,7 @@ function checkSample(size: number, a: Float32Array, b: Float32Array, c: Float32A
 }
 
 export async function matmulCeiling(device: GPUDevice, size: number, configs: MatmulConfig[], repetitions: number): Promise<MatmulResult[]> {
-  const module = device.createShaderModule({ label: 'matmul.wgsl', code: source });
+  const module = device.createShaderModule({ label: matmul.name, code: matmul.code });
   const a = matrix(size, 1);
   const b = matrix(size, 3);
   const bytes = size * size * 4;

@@ -1,11 +1,9 @@
 /**
  * The benchmark in Node through Dawn (the `webgpu` package), for machines with a GPU and no
  * browser: the bench page's code runs in-process on Dawn's adapter, TF.js included. The page
- * imports WGSL as text, so bundle first (commander is CommonJS, hence the require banner):
- *   npx esbuild bench/node.ts --bundle --platform=node --format=esm --main-fields=module,main \
- *     --loader:.wgsl=text --external:webgpu --outfile=OUT.mjs \
- *     "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
- *   node OUT.mjs [--quick] [--data-dir DIR] [--out FILE]     (OUT.mjs must find node_modules/webgpu)
+ * imports WGSL through build.mjs's wgsl plugin, so bundle first:
+ *   node bench/device/build.mjs      (writes .device/bench-node.mjs)
+ *   node .device/bench-node.mjs [--quick] [--data-dir DIR] [--out FILE]
  */
 import { Command } from 'commander';
 import { create, globals } from 'webgpu';

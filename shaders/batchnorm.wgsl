@@ -1,17 +1,20 @@
 // Batch normalization over NCHW activations seen as [batch, channels, spatial]: each channel is
 // normalized with statistics over its n = batch·spatial values.
 //
-// Every entry point but the *_column ones (BatchNorm1d, at the end) runs one workgroup per channel
+// Every entry point has two paths, picked by the pipeline constant COLUMN (src/ops/batchnorm.ts).
+// The plane path (COLUMN false) runs one workgroup per channel
 // whose WG threads stride over the channel's n values, so the statistics, the per-channel outputs and the elementwise pass that depends on
 // them fit in one dispatch (no global synchronisation needed). Each thread keeps its own partial
 // sums, which are then added in a fixed order (workgroup_sum): results are bit-identical run
 // after run. The grid of `channels` workgroups may be folded into 2-D.
 //
 // A thread takes `chunk` consecutive values of a plane per step: 4 when spatial is a multiple of
-// 4 (the *_x4 entry points), else 1. SwiftShader runs a workgroup on one core as 4-lane SIMD
+// 4 (CHUNK = 4), else 1 (CHUNK = 1). SwiftShader runs a workgroup on one core as 4-lane SIMD
 // groups, and per-step loop overhead, not load width, bounds its speed: 4 values per step is ~2x
 // faster. Barriers cost per SIMD group, so a small workgroup (16 threads) is fastest there.
-// Each op's body is one function taking the chunk width, called with a constant by its entry points.
+// Each op's body is one function taking the chunk width, called with CHUNK by its entry point.
+
+//#include "lib/grid.wgsl"
 
 struct Params {
   batch: u32,
@@ -24,7 +27,12 @@ struct Params {
   unbias: f32,
 }
 
+// Threads per workgroup of both paths.
 const WG: u32 = 16u;
+// BatchNorm1d ([N, C], spatial 1): one invocation per channel, the column path at the end.
+override COLUMN: bool;
+// Values per step of a plane-path thread: 4 when spatial is a multiple of 4, else 1.
+override CHUNK: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -135,7 +143,7 @@ fn workgroup_sum(lid: u32, v: vec2<f32>) -> vec2<f32> {
 }
 
 fn channel_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return wid.x + wid.y * nwg.x;
+  return grid_workgroup(wid, nwg);
 }
 
 // y = (x − mean)·scale + shift with scale = γ·invstd and shift = β. Subtracting the mean first
@@ -250,52 +258,10 @@ fn backward(c: u32, lid: u32, chunk: u32) {
   }
 }
 
-@compute @workgroup_size(WG)
-fn batchnorm_forward_train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                           @builtin(local_invocation_index) lid: u32) {
-  forward_train(channel_of(wid, nwg), lid, 1u);
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_forward_train_x4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                              @builtin(local_invocation_index) lid: u32) {
-  forward_train(channel_of(wid, nwg), lid, 4u);
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_forward_eval(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                          @builtin(local_invocation_index) lid: u32) {
-  forward_eval(channel_of(wid, nwg), lid, 1u);
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_forward_eval_x4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                             @builtin(local_invocation_index) lid: u32) {
-  forward_eval(channel_of(wid, nwg), lid, 4u);
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                      @builtin(local_invocation_index) lid: u32) {
-  backward(channel_of(wid, nwg), lid, 1u);
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_backward_x4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                         @builtin(local_invocation_index) lid: u32) {
-  backward(channel_of(wid, nwg), lid, 4u);
-}
-
 // ---- BatchNorm1d ([N, C], spatial 1): one invocation per channel ----
 // Such a channel is a column of N values with stride C. One invocation walks it alone, with no
 // workgroup sum: the barriers of the workgroup path cost SwiftShader far more than these small
 // channels' arithmetic (LeNet's bn3: 120 channels of 64 values each took ~1 ms per pass).
-
-const COLUMN_WG: u32 = 16u;
-
-fn column_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-  return (wid.x + wid.y * nwg.x) * COLUMN_WG + lid;
-}
 
 fn normalize_column(c: u32, mean: f32, inv_std: f32) {
   let f = affine(c, inv_std);
@@ -304,10 +270,7 @@ fn normalize_column(c: u32, mean: f32, inv_std: f32) {
   }
 }
 
-@compute @workgroup_size(COLUMN_WG)
-fn batchnorm_forward_train_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                                  @builtin(local_invocation_index) lid: u32) {
-  let c = column_of(wid, nwg, lid);
+fn forward_train_column(c: u32) {
   let stride = params.channels;
   if (c >= stride) {
     return;
@@ -328,19 +291,13 @@ fn batchnorm_forward_train_column(@builtin(workgroup_id) wid: vec3<u32>, @builti
   normalize_column(c, stats.mean, stats.inv_std);
 }
 
-@compute @workgroup_size(COLUMN_WG)
-fn batchnorm_forward_eval_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                                 @builtin(local_invocation_index) lid: u32) {
-  let c = column_of(wid, nwg, lid);
+fn forward_eval_column(c: u32) {
   if (c < params.channels) {
     normalize_column(c, eval_mean[c], inverseSqrt(eval_var[c] + params.eps));
   }
 }
 
-@compute @workgroup_size(COLUMN_WG)
-fn batchnorm_backward_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                             @builtin(local_invocation_index) lid: u32) {
-  let c = column_of(wid, nwg, lid);
+fn backward_column(c: u32) {
   let stride = params.channels;
   if (c >= stride) {
     return;
@@ -356,5 +313,40 @@ fn batchnorm_backward_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num
   let t = backward_terms(c, sums, inv_std, true);
   for (var i = c; i < end; i += stride) {
     dx[i] = t.k * (dy[i] - t.a - (x[i] - mean) * t.b);
+  }
+}
+
+// ---- entry points: COLUMN picks the layout, CHUNK the plane path's chunk width ----
+// The column path runs one invocation per channel in workgroups of WG, the plane path one
+// workgroup per channel; the overrides are uniform, so the plane path's barriers stay in uniform
+// control flow.
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                           @builtin(local_invocation_index) lid: u32) {
+  if (COLUMN) {
+    forward_train_column(grid_index(wid, nwg, lid, WG));
+  } else {
+    forward_train(channel_of(wid, nwg), lid, CHUNK);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_eval(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                          @builtin(local_invocation_index) lid: u32) {
+  if (COLUMN) {
+    forward_eval_column(grid_index(wid, nwg, lid, WG));
+  } else {
+    forward_eval(channel_of(wid, nwg), lid, CHUNK);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  if (COLUMN) {
+    backward_column(grid_index(wid, nwg, lid, WG));
+  } else {
+    backward(channel_of(wid, nwg), lid, CHUNK);
   }
 }

@@ -23,6 +23,8 @@
 // rather than with n·H'·W'. It needs no workgroup memory: a workgroup tree reduction with
 // barriers measured 2–3× slower here on SwiftShader.
 
+//#include "lib/grid.wgsl"
+
 struct Corr {
   out_channels: u32,
   in_channels: u32,
@@ -76,8 +78,19 @@ const CORR_WG: u32 = 32u;
 // them over the threads.
 const PARTIALS_WG: u32 = 16u;
 const LANE4 = vec4<u32>(0u, 1u, 2u, 3u);
-// vec4 slots per tile and chunk in `partials`: room for 8 × 4 and 6 × 7.
-const PARTIAL_SLOTS: u32 = 42u;
+
+// Tile shapes are pipeline constants set by src/ops/conv2d.ts, whose tables define them; each
+// shape's registers are written out below (tap_wide, tap_six, tap_narrow; weight_tap_wide,
+// weight_tap_six), so a new shape needs its own.
+// Correlation tiles: output channels (8, 6 or 1) × samples (16) per invocation.
+override TILE_CHANNELS: u32;
+override TILE_SAMPLES: u32;
+// Weight-gradient tiles: 8 output channels × 16 columns, or 6 × 28 (wgrad.tile_channels and
+// wgrad.tile_quads hold the same shape for the loops); PADDED adds the padding checks.
+override WEIGHT_CHANNELS: u32;
+override PADDED: bool;
+// vec4 slots per tile and chunk in `partials`: room for the largest weight tile.
+override PARTIAL_SLOTS: u32;
 
 @group(0) @binding(0) var<uniform> corr: Corr;
 @group(0) @binding(1) var<storage, read> conv_in: array<f32>;
@@ -124,7 +137,7 @@ struct Tile {
 // runs neighbouring invocations in lock-step, and at one position their tap walks have the same
 // length, where neighbouring positions near the border would leave some of them idle.
 fn tile_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, channels: u32, samples: u32) -> Tile {
-  let t = (wid.x + wid.y * nwg.x) * CORR_WG + lid;
+  let t = grid_index(wid, nwg, lid, CORR_WG);
   let rest = t / corr.sample_tiles;
   let pos = rest / corr.channel_tiles;
   return Tile((rest % corr.channel_tiles) * channels, (t % corr.sample_tiles) * samples,
@@ -132,7 +145,7 @@ fn tile_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, channels: u32, samples: u32
 }
 
 fn live(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> bool {
-  return (wid.x + wid.y * nwg.x) * CORR_WG + lid < corr.tiles;
+  return grid_index(wid, nwg, lid, CORR_WG) < corr.tiles;
 }
 
 // The in-range taps of a tile, walked as one flat loop over (c, u, v): nested loops cost more
@@ -258,6 +271,11 @@ const WIDE = 0u;
 const SIX = 1u;
 const NARROW = 2u;
 
+// The register layout of a correlation tile of TILE_CHANNELS channels.
+fn tile_shape() -> u32 {
+  return select(select(NARROW, SIX, TILE_CHANNELS == 6u), WIDE, TILE_CHANNELS == 8u);
+}
+
 fn tap(shape: u32, acc: ptr<function, array<vec4<f32>, 32>>, b: Bases, xo: i32, wo: i32) {
   switch (shape) {
     case WIDE: { tap_wide(acc, b, xo, wo); }
@@ -324,28 +342,8 @@ fn conv_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   if (!live(wid, nwg, lid)) {
     return;
   }
-  let tile = tile_at(wid, nwg, lid, 8u, 16u);
-  store_tile(tile, 8u, correlate(WIDE, tile), tile_bias(tile));
-}
-
-@compute @workgroup_size(CORR_WG)
-fn conv_forward_six(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                    @builtin(local_invocation_index) lid: u32) {
-  if (!live(wid, nwg, lid)) {
-    return;
-  }
-  let tile = tile_at(wid, nwg, lid, 6u, 16u);
-  store_tile(tile, 6u, correlate(SIX, tile), tile_bias(tile));
-}
-
-@compute @workgroup_size(CORR_WG)
-fn conv_forward_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                       @builtin(local_invocation_index) lid: u32) {
-  if (!live(wid, nwg, lid)) {
-    return;
-  }
-  let tile = tile_at(wid, nwg, lid, 1u, 16u);
-  store_tile(tile, 1u, correlate(NARROW, tile), tile_bias(tile));
+  let tile = tile_at(wid, nwg, lid, TILE_CHANNELS, TILE_SAMPLES);
+  store_tile(tile, TILE_CHANNELS, correlate(tile_shape(), tile), tile_bias(tile));
 }
 
 @compute @workgroup_size(CORR_WG)
@@ -354,28 +352,8 @@ fn conv_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workg
   if (!live(wid, nwg, lid)) {
     return;
   }
-  let tile = tile_at(wid, nwg, lid, 8u, 16u);
-  store_tile(tile, 8u, correlate(WIDE, tile), array<f32, 8>());
-}
-
-@compute @workgroup_size(CORR_WG)
-fn conv_backward_input_six(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                           @builtin(local_invocation_index) lid: u32) {
-  if (!live(wid, nwg, lid)) {
-    return;
-  }
-  let tile = tile_at(wid, nwg, lid, 6u, 16u);
-  store_tile(tile, 6u, correlate(SIX, tile), array<f32, 8>());
-}
-
-@compute @workgroup_size(CORR_WG)
-fn conv_backward_input_narrow(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                              @builtin(local_invocation_index) lid: u32) {
-  if (!live(wid, nwg, lid)) {
-    return;
-  }
-  let tile = tile_at(wid, nwg, lid, 1u, 16u);
-  store_tile(tile, 1u, correlate(NARROW, tile), array<f32, 8>());
+  let tile = tile_at(wid, nwg, lid, TILE_CHANNELS, TILE_SAMPLES);
+  store_tile(tile, TILE_CHANNELS, correlate(tile_shape(), tile), array<f32, 8>());
 }
 
 // ---- weight and bias gradient ----
@@ -488,7 +466,7 @@ fn weight_tap_six(padded: bool, acc: ptr<function, WAcc>, b: WBases, dy_p: u32, 
 fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
   // Chunks vary fastest: neighbouring invocations, run in lock-step, share the tile's columns
   // and loop length.
-  let t = (wid.x + wid.y * nwg.x) * PARTIALS_WG + lid;
+  let t = grid_index(wid, nwg, lid, PARTIALS_WG);
   if (t >= wgrad.tiles * wgrad.chunks) {
     return;
   }
@@ -558,25 +536,7 @@ fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid
 @compute @workgroup_size(PARTIALS_WG)
 fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                         @builtin(local_invocation_index) lid: u32) {
-  weight_partials(WIDE, false, wid, nwg, lid);
-}
-
-@compute @workgroup_size(PARTIALS_WG)
-fn conv_weight_partials_six(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                            @builtin(local_invocation_index) lid: u32) {
-  weight_partials(SIX, false, wid, nwg, lid);
-}
-
-@compute @workgroup_size(PARTIALS_WG)
-fn conv_weight_partials_padded(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                               @builtin(local_invocation_index) lid: u32) {
-  weight_partials(WIDE, true, wid, nwg, lid);
-}
-
-@compute @workgroup_size(PARTIALS_WG)
-fn conv_weight_partials_six_padded(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                                   @builtin(local_invocation_index) lid: u32) {
-  weight_partials(SIX, true, wid, nwg, lid);
+  weight_partials(select(WIDE, SIX, WEIGHT_CHANNELS == 6u), PADDED, wid, nwg, lid);
 }
 
 // Pass 2: one output element (o, col) per invocation, its chunks added in chunk order; col = cols
@@ -584,7 +544,7 @@ fn conv_weight_partials_six_padded(@builtin(workgroup_id) wid: vec3<u32>, @built
 @compute @workgroup_size(WG)
 fn conv_weight_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                       @builtin(local_invocation_index) lid: u32) {
-  let e = (wid.x + wid.y * nwg.x) * WG + lid;
+  let e = grid_index(wid, nwg, lid, WG);
   let row = wgrad.cols + 1u;
   if (e >= wgrad.out_channels * row) {
     return;

@@ -5,6 +5,8 @@
 // is one entry point, bound to (x, y) forward and (dy, dx) backward.
 // Each invocation handles ELEMS consecutive elements; the 1-D grid may be folded into 2-D.
 
+//#include "lib/grid.wgsl"
+
 struct Step {
   step: u32,
   seed: u32,
@@ -23,7 +25,8 @@ struct Params {
 }
 
 const WG: u32 = 64u;
-const ELEMS: u32 = 4u;
+// Elements per invocation, set by src/ops/dropout.ts (which sizes the grid by it).
+override ELEMS: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<uniform> step: Step;
@@ -48,7 +51,7 @@ fn counter_hash(seed: u32, step_index: u32, layer: u32, index: u32) -> u32 {
 @compute @workgroup_size(WG)
 fn dropout_apply(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) lid: u32) {
-  let start = ((wid.x + wid.y * nwg.x) * WG + lid) * ELEMS;
+  let start = grid_index(wid, nwg, lid, WG) * ELEMS;
   for (var e = 0u; e < ELEMS; e++) {
     let i = start + e;
     if (i >= params.count) {

@@ -2,11 +2,11 @@
 //   forward:         y  = x · Wᵀ + b
 //   backward_input:  dx = dy · W
 //   backward_weight: dW = dyᵀ · x,  db = Σ_n dy
-// and, fused with the tanh around them (LeNet's fc1 → tanh → fc2): *_forward_tanh writes
+// and, fused with the tanh around them (LeNet's fc1 → tanh → fc2): forward with TANH writes
 // tanh(x · Wᵀ + b), and *_backward_input_tanh multiplies dx by (1 − t²) for the tanh output t that
 // fed this layer, so the gradient comes out through that tanh. Same operations in the same
-// order as the separate kernels (activation.wgsl), so the same bits, one dispatch fewer each.
-// stable_tanh comes from lib/tanh.wgsl, prepended by src/ops/linear.ts.
+// order as the separate kernels (tanh.wgsl), so the same bits, one dispatch fewer each.
+// stable_tanh comes from lib/stable-tanh.wgsl (included below).
 //
 // Each invocation computes a TILE×TILE (8×8) block of outputs in registers: per step of the sum
 // 16 loads feed 64 multiply-adds (every load is a per-lane gather on SwiftShader, so larger tiles
@@ -16,6 +16,9 @@
 // order, so results are deterministic; backward_weight sums over the batch this way too, with no
 // cross-invocation reduction. The 1-D grid of tiles may be folded into 2-D.
 
+//#include "lib/grid.wgsl"
+//#include "lib/stable-tanh.wgsl"
+
 struct Params {
   batch: u32,
   in_features: u32,
@@ -24,7 +27,11 @@ struct Params {
 
 // Few, large tiles: small workgroups spread them over SwiftShader's threads.
 const WG: u32 = 16u;
-const TILE: u32 = 8u;
+// Outputs per invocation along each axis, set by src/ops/linear.ts: 8, which the registers below
+// are written for (two vec4 per axis).
+override TILE: u32;
+// linear_forward writes tanh(x · Wᵀ + b) instead of x · Wᵀ + b.
+override TANH: bool;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -46,7 +53,7 @@ struct Tile {
 }
 
 fn tile_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, rows: u32, cols: u32) -> Tile {
-  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  let t = grid_index(wid, nwg, lid, WG);
   let tile_cols = (cols + TILE - 1u) / TILE;
   let tile_rows = (rows + TILE - 1u) / TILE;
   return Tile((t / tile_cols) * TILE, (t % tile_cols) * TILE, t < tile_rows * tile_cols);
@@ -124,23 +131,12 @@ fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   for (var e = 0u; e < TILE * TILE; e++) {
     let out = tile_output(tile, &acc, e, params.batch, params.out_features);
     if (out.valid) {
-      y[out.index] = out.value + bias[tile.col + e % TILE];
-    }
-  }
-}
-
-@compute @workgroup_size(WG)
-fn linear_forward_tanh(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                       @builtin(local_invocation_index) lid: u32) {
-  let tile = tile_of(wid, nwg, lid, params.batch, params.out_features);
-  if (!tile.valid) {
-    return;
-  }
-  var acc = forward_sums(tile);
-  for (var e = 0u; e < TILE * TILE; e++) {
-    let out = tile_output(tile, &acc, e, params.batch, params.out_features);
-    if (out.valid) {
-      y[out.index] = stable_tanh(out.value + bias[tile.col + e % TILE]);
+      let z = out.value + bias[tile.col + e % TILE];
+      if (TANH) {
+        y[out.index] = stable_tanh(z);
+      } else {
+        y[out.index] = z;
+      }
     }
   }
 }

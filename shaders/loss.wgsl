@@ -15,6 +15,8 @@
 // accumulation is race-free and bit-reproducible. (A tree reduction needs a barrier per level,
 // and barriers in a loop cost SwiftShader far more than 64 sequential adds.)
 
+//#include "lib/grid.wgsl"
+
 struct Params {
   batch: u32,
   classes: u32,
@@ -131,7 +133,7 @@ fn softmax_ce_evaluate(@builtin(local_invocation_index) lid: u32) {
 @compute @workgroup_size(PREDICT_WG)
 fn softmax_ce_predict(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                       @builtin(local_invocation_index) lid: u32) {
-  let n = (wid.x + wid.y * nwg.x) * PREDICT_WG + lid;
+  let n = grid_index(wid, nwg, lid, PREDICT_WG);
   if (n < params.batch) {
     predictions[n] = row_max(n * params.classes).index;
   }

@@ -8,6 +8,8 @@
 // covers, are updated by a one-workgroup *_tail dispatch through scalar views; it splats them
 // into the same vec4 update functions, so both paths round identically.
 
+//#include "lib/grid.wgsl"
+
 struct Step { step: u32, seed: u32, lr: f32, batch_start: u32 }
 
 struct SgdParams {
@@ -37,7 +39,8 @@ struct AdamParams {
 }
 
 const WG: u32 = 64u;
-const VECS: u32 = 4u;
+// vec4s per body invocation, set by src/ops/optimizer.ts (which sizes the grid by it).
+override VECS: u32;
 
 @group(0) @binding(0) var<uniform> step: Step;
 @group(0) @binding(1) var<uniform> sgd: SgdParams;
@@ -55,7 +58,7 @@ const VECS: u32 = 4u;
 
 // Index of the k-th vec4 of this invocation.
 fn vec_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, k: u32) -> u32 {
-  return (wid.x + wid.y * nwg.x) * WG * VECS + k * WG + lid;
+  return grid_workgroup(wid, nwg) * WG * VECS + k * WG + lid;
 }
 
 // Index of this tail invocation's element; ≥ count when it has none.

@@ -6,6 +6,8 @@
 // Sums are divided by the window area (not multiplied by its reciprocal): forward then rounds as
 // PyTorch's does, and backward divides once per input element instead of once per window.
 
+//#include "lib/grid.wgsl"
+
 struct Params {
   planes: u32,
   height: u32,
@@ -18,7 +20,8 @@ struct Params {
 }
 
 const WG: u32 = 64u;
-const ELEMS: u32 = 4u;
+// Elements per invocation, set by src/ops/pool.ts (which sizes the grid by it).
+override ELEMS: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -27,7 +30,7 @@ const ELEMS: u32 = 4u;
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 
 fn first_element(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-  return ((wid.x + wid.y * nwg.x) * WG + lid) * ELEMS;
+  return grid_index(wid, nwg, lid, WG) * ELEMS;
 }
 
 @compute @workgroup_size(WG)

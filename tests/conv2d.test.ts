@@ -196,11 +196,11 @@ test('backwardWeight is deterministic (two runs bit-identical)', async () => {
 test('invalid configurations are refused with the sizes named', async () => {
   const base: Conv2dShape = { batch: 1, inChannels: 1, outChannels: 1, height: 5, width: 5, kernelSize: 3, padding: 0 };
   const cases: [Partial<Conv2dShape>, RegExp][] = [
-    [{ kernelSize: 7 }, /conv2d: kernelSize 7 with padding 0 does not fit the 5×5 input \(output would be -1×-1\)/],
-    [{ width: 2, padding: 0 }, /conv2d: kernelSize 3 with padding 0 does not fit the 5×2 input \(output would be 3×0\)/],
-    [{ inChannels: 0 }, /conv2d: inChannels must be a positive integer, got 0/],
-    [{ batch: 1.5 }, /conv2d: batch must be a positive integer, got 1.5/],
-    [{ padding: -1 }, /conv2d: padding must be a non-negative integer, got -1/],
+    [{ kernelSize: 7 }, /Conv2d: kernelSize 7 with padding 0 does not fit the 5×5 input \(output would be -1×-1\)/],
+    [{ width: 2, padding: 0 }, /Conv2d: kernelSize 3 with padding 0 does not fit the 5×2 input \(output would be 3×0\)/],
+    [{ inChannels: 0 }, /Conv2d: inChannels must be a positive integer, got 0/],
+    [{ batch: 1.5 }, /Conv2d: batch must be a positive integer, got 1.5/],
+    [{ padding: -1 }, /Conv2d: padding must be a non-negative integer, got -1/],
   ];
   for (const [change, message] of cases) {
     const result = await runOnGpu({ tensors: {}, ops: { conv: { op: 'Conv2d', args: [{ ...base, ...change }] } }, actions: [] });

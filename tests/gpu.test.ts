@@ -60,7 +60,7 @@ test('a buffer too small for its binding is named with both sizes', async () => 
     actions: [{ call: 'tanh', method: 'forward', args: ['x', 'y'] }],
   });
   assert.is(result.error?.name, 'BindingError');
-  assert.match(result.error!.message, /activation\.wgsl tanh_forward: binding 'x' \(@binding\(1\)\) needs 400 bytes but buffer 'x' has 40/);
+  assert.match(result.error!.message, /tanh\.wgsl tanh_forward: binding 'x' \(@binding\(1\)\) needs 400 bytes but buffer 'x' has 40/);
 });
 
 test('a tensor of the wrong element type is refused at bind time', async () => {
@@ -85,7 +85,7 @@ test('non-positive and non-integer sizes are refused', async () => {
   for (const shape of [[0, 3], [2, -1], [1.5]]) {
     const result = await runOnGpu({ tensors: {}, ops: { tanh: { op: 'Tanh', args: [shape] } }, actions: [] });
     assert.is(result.error?.name, 'RangeError');
-    assert.match(result.error!.message, /tanh: dimension \d of shape .* must be a positive integer/);
+    assert.match(result.error!.message, /Tanh shape: dimension \d of shape .* must be a positive integer/);
   }
 });
 

@@ -6,7 +6,7 @@ import { runOnGpu } from './support/browser.ts';
 import { expectClose, expectIdentical } from './support/compare.ts';
 import { checkGradient } from './support/gradcheck.ts';
 import { randomArray, randomF32, randomInt, suiteSeed } from './support/random.ts';
-import { tanhBackward, tanhForward } from './reference/activation.ts';
+import { tanhBackward, tanhForward } from './reference/tanh.ts';
 import { linearBackwardInput, linearBackwardWeight, linearForward, type LinearShape } from './reference/linear.ts';
 
 const test = suite('linear');

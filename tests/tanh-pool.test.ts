@@ -4,7 +4,7 @@ import { SeededRandom } from '../src/random.ts';
 import { runOnGpu } from './support/browser.ts';
 import { expectClose, expectIdentical } from './support/compare.ts';
 import { randomF32, suiteSeed } from './support/random.ts';
-import { tanhBackward, tanhForward } from './reference/activation.ts';
+import { tanhBackward, tanhForward } from './reference/tanh.ts';
 import { avgPoolBackward, avgPoolForward } from './reference/pool.ts';
 
 const test = suite('tanh+pool fused');

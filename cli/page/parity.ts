@@ -7,7 +7,7 @@
  */
 import { splitTrainValidation } from '../../src/data/dataset.ts';
 import { packStep } from '../../src/ops/step.ts';
-import { BatchGather } from '../../src/ops/data.ts';
+import { BatchGather } from '../../src/ops/batch-gather.ts';
 import { Dropout } from '../../src/ops/dropout.ts';
 import { INPUT_SIZE } from '../../src/model/lenet.ts';
 import { variant, type Variant, type VariantName } from '../../src/model/variants.ts';

@@ -115,7 +115,7 @@ def read_idx(path, dims):
 
 
 def normalize(pixels, scale, shift):
-    """The engine's gather (shaders/data.wgsl): f32(pixel)·scale + shift, all in f32."""
+    """The engine's gather (shaders/batch-gather.wgsl): f32(pixel)·scale + shift, all in f32."""
     return torch.from_numpy(pixels.astype(np.float32) * np.float32(scale) + np.float32(shift)).unsqueeze(1)
 
 

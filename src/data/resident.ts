@@ -8,7 +8,7 @@ import type { Tensor } from '../gpu/tensor.ts';
 import type { Dataset } from './dataset.ts';
 import { CLASSES, DatasetError, IMAGE_SIZE, type LabelledImages } from './idx.ts';
 
-/** Pack bytes little-endian into u32 words, as shaders/data.wgsl unpacks them. */
+/** Pack bytes little-endian into u32 words, as shaders/batch-gather.wgsl unpacks them. */
 export function packBytes(bytes: Uint8Array): Uint32Array {
   const words = new Uint32Array(Math.ceil(bytes.length / 4));
   new Uint8Array(words.buffer).set(bytes);

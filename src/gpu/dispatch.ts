@@ -1,8 +1,18 @@
 /** A recorded compute dispatch, and the folding of large 1-D grids into 2-D. */
-import type { Kernel } from './kernel.ts';
+
+/**
+ * What a dispatch needs of its kernel: kernel.ts's Kernel is one. Stated here rather than imported,
+ * so that kernel.ts can build dispatches without the two modules importing each other.
+ */
+export interface DispatchKernel {
+  readonly pipeline: GPUComputePipeline;
+  /** Shader file and entry point, for profiles and messages. */
+  readonly shader: string;
+  readonly entryPoint: string;
+}
 
 export interface Dispatch {
-  kernel: Kernel;
+  kernel: DispatchKernel;
   bindGroup: GPUBindGroup;
   workgroups: readonly [number, number, number];
 }

@@ -4,7 +4,7 @@
  */
 import { acquireDevice, type AcquireOptions, type AdapterDescription } from './device.ts';
 import { encodeDispatches, type Dispatch } from './dispatch.ts';
-import { KernelCache, type Kernel } from './kernel.ts';
+import { KernelCache, type Kernel, type PipelineConstants, type WgslShader } from './kernel.ts';
 import { BYTES_PER_ELEMENT, Tensor, shapeSize, type DType, type TypedArrayOf } from './tensor.ts';
 
 export class DeviceLostError extends Error {
@@ -126,9 +126,13 @@ export class Gpu {
     this.device.queue.writeBuffer(tensor.buffer, tensor.byteOffset + elementOffset * BYTES_PER_ELEMENT, typed);
   }
 
-  kernel(shader: string, source: string, entryPoint: string): Kernel {
+  /**
+   * The kernel of `entryPoint` in `shader` (a .wgsl import) with its `override` constants set to
+   * `constants`; built once per shader, entry point and constants, then cached.
+   */
+  kernel(shader: WgslShader, entryPoint: string, constants: PipelineConstants = {}): Kernel {
     this.assertUsable();
-    return this.kernels.get(shader, source, entryPoint);
+    return this.kernels.get(shader, entryPoint, constants);
   }
 
   /** Record dispatches in one pass of one encoder and submit them. */

@@ -1,37 +1,17 @@
 /**
- * A compute kernel built from a WGSL entry point. The bind-group layout and uniform layouts are
- * derived from the shader itself with wgsl_reflect, and every bind is checked against them, so a
- * wrong or short buffer is reported with the shader's own names instead of a WebGPU validation
- * message at submit time.
+ * A compute kernel: one WGSL entry point with its pipeline-overridable constants. The bind-group
+ * layout and uniform layouts come from the shader's layout, reflected at build time
+ * (wgsl-plugin.mjs), and every bind is checked against them, so a wrong or short buffer is
+ * reported with the shader's own names instead of a WebGPU validation message at submit time.
  */
-import { WgslReflect, type VariableInfo } from 'wgsl_reflect';
 import { foldWorkgroups, type Dispatch } from './dispatch.ts';
+import type { BindingInfo, EntryPointLayout, UniformLayout, WgslShader } from './layout.ts';
 import { Tensor, type DType } from './tensor.ts';
 
-export type BindingKind = 'uniform' | 'storage' | 'read-only-storage';
+export type { BindingInfo, BindingKind, UniformLayout, UniformMember, WgslShader } from './layout.ts';
 
-export interface BindingInfo {
-  name: string;
-  binding: number;
-  kind: BindingKind;
-  /** Scalar element type of an array binding (f32, u32, i32), or null for structs. */
-  elementType: string | null;
-  /** Bytes per array element, or the whole size of a fixed-size binding. */
-  stride: number;
-  /** Size in bytes of a fixed-size binding (uniform struct); 0 for runtime-sized arrays. */
-  fixedSize: number;
-}
-
-export interface UniformMember {
-  name: string;
-  offset: number;
-  type: 'f32' | 'u32' | 'i32';
-}
-
-export interface UniformLayout {
-  size: number;
-  members: UniformMember[];
-}
+/** Values of an entry point's `override` constants: numbers, or booleans for bool overrides. */
+export type PipelineConstants = Readonly<Record<string, number | boolean>>;
 
 export class BindingError extends Error {
   override name = 'BindingError';
@@ -42,63 +22,55 @@ function uniformBufferSize(bytes: number): number {
   return Math.max(16, Math.ceil(bytes / 16) * 16);
 }
 
-function describeBinding(shader: string, entry: string, variable: VariableInfo): BindingInfo {
-  const kind: BindingKind =
-    variable.resourceType === 0 ? 'uniform' : variable.access === 'read' ? 'read-only-storage' : 'storage';
-  if (variable.resourceType !== 0 && variable.resourceType !== 1) {
-    throw new BindingError(`${shader} ${entry}: binding '${variable.name}' is not a buffer; only buffers are supported`);
-  }
-  const type = variable.type;
-  if (type.isArray) {
-    const format = (type as unknown as { format: { name: string; format?: { name: string } } }).format;
-    const scalar = format.format?.name ?? format.name;
-    return { name: variable.name, binding: variable.binding, kind, elementType: scalar, stride: variable.stride, fixedSize: 0 };
-  }
-  return { name: variable.name, binding: variable.binding, kind, elementType: null, stride: variable.size, fixedSize: variable.size };
-}
-
-function uniformLayoutOf(shader: string, variable: VariableInfo): UniformLayout {
-  const members = (variable.members ?? []).map((m) => {
-    const type = m.type.name;
-    if (type !== 'f32' && type !== 'u32' && type !== 'i32') {
-      throw new BindingError(`${shader}: uniform ${variable.name}.${m.name} is ${type}; only scalar f32/u32/i32 members are supported`);
+/** Check `constants` against the overrides the entry point uses; WebGPU's numbers for them. */
+export function pipelineConstants(where: string, layout: EntryPointLayout, constants: PipelineConstants): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const [name, value] of Object.entries(constants)) {
+    const override = layout.overrides.find((o) => o.name === name);
+    if (!override) {
+      throw new BindingError(`${where}: there is no override named '${name}' (overrides: ${layout.overrides.map((o) => o.name).join(', ') || 'none'})`);
     }
-    return { name: m.name, offset: m.offset, type } as UniformMember;
-  });
-  return { size: variable.size, members };
+    const isBool = override.type === 'bool';
+    if (isBool ? typeof value !== 'boolean' : typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new BindingError(`${where}: override ${name} is ${override.type}, got ${String(value)}`);
+    }
+    values[name] = Number(value);
+  }
+  const missing = layout.overrides.filter((o) => o.required && !(o.name in constants));
+  if (missing.length) throw new BindingError(`${where}: override(s) ${missing.map((o) => o.name).join(', ')} need a value`);
+  return values;
 }
 
 export class Kernel {
+  /** The shader's file name. */
+  readonly shader: string;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   readonly bindings: readonly BindingInfo[];
   readonly workgroupSize: readonly [number, number, number];
   private readonly uniformLayouts = new Map<string, UniformLayout>();
 
-  /** @internal KernelCache builds kernels; the shipped types leave out wgsl_reflect, which is bundled. */
+  /** @internal KernelCache builds kernels. */
   constructor(
     private readonly device: GPUDevice,
-    readonly shader: string,
+    shader: WgslShader,
     readonly entryPoint: string,
     module: GPUShaderModule,
-    reflection: WgslReflect,
+    readonly constants: PipelineConstants = {},
   ) {
-    const entry = reflection.entry.compute.find((e) => e.name === entryPoint);
-    if (!entry) throw new BindingError(`${shader}: no @compute entry point named '${entryPoint}'`);
-    const resources = entry.resources.filter((r) => r.group === 0);
-    if (resources.length !== entry.resources.length) {
-      throw new BindingError(`${shader} ${entryPoint}: only @group(0) is supported`);
-    }
-    this.bindings = resources.map((r) => describeBinding(shader, entryPoint, r)).sort((a, b) => a.binding - b.binding);
-    for (const r of resources) {
-      if (r.resourceType === 0) this.uniformLayouts.set(r.name, uniformLayoutOf(shader, r));
-    }
-    const wg = entry.workgroupSize ?? [1, 1, 1];
-    this.workgroupSize = [Number(wg[0] ?? 1), Number(wg[1] ?? 1), Number(wg[2] ?? 1)];
+    this.shader = shader.name;
+    const layout = shader.entryPoints[entryPoint];
+    if (!layout) throw new BindingError(`${shader.name}: no @compute entry point named '${entryPoint}'`);
+    this.bindings = layout.bindings;
+    for (const [name, uniform] of Object.entries(layout.uniforms)) this.uniformLayouts.set(name, uniform);
+    this.workgroupSize = layout.workgroupSize;
+    const values = pipelineConstants(`${this.shader} ${entryPoint}`, layout, constants);
     this.checkLimits();
 
+    // WebGPU's messages name the pipeline by its label: the constants tell variants apart.
+    const label = [`${this.shader}:${entryPoint}`, ...Object.entries(values).map(([k, v]) => `${k}=${v}`)].join(' ');
     this.layout = device.createBindGroupLayout({
-      label: `${shader}:${entryPoint}`,
+      label,
       entries: this.bindings.map((b) => ({
         binding: b.binding,
         visibility: GPUShaderStage.COMPUTE,
@@ -106,9 +78,9 @@ export class Kernel {
       })),
     });
     this.pipeline = device.createComputePipeline({
-      label: `${shader}:${entryPoint}`,
+      label,
       layout: device.createPipelineLayout({ bindGroupLayouts: [this.layout] }),
-      compute: { module, entryPoint },
+      compute: { module, entryPoint, constants: values },
     });
   }
 
@@ -217,27 +189,24 @@ function sameScalar(dtype: DType, wgslType: string): boolean {
   return dtype === wgslType;
 }
 
-/** Shader modules and their reflections are parsed once per source. */
+/** Shader modules are compiled once per shader; kernels once per entry point and constants. */
 export class KernelCache {
-  private readonly modules = new Map<string, { module: GPUShaderModule; reflection: WgslReflect }>();
-  private readonly kernels = new Map<string, Kernel>();
+  private readonly modules = new Map<WgslShader, { module: GPUShaderModule; kernels: Map<string, Kernel> }>();
 
   constructor(private readonly device: GPUDevice) {}
 
-  get(shader: string, source: string, entryPoint: string): Kernel {
-    const key = `${shader}:${entryPoint}`;
-    let kernel = this.kernels.get(key);
+  get(shader: WgslShader, entryPoint: string, constants: PipelineConstants = {}): Kernel {
+    let compiled = this.modules.get(shader);
+    if (!compiled) {
+      compiled = { module: this.device.createShaderModule({ label: shader.name, code: shader.code }), kernels: new Map() };
+      this.modules.set(shader, compiled);
+    }
+    // Constants in name order: the same values give the same pipeline, however they were written.
+    const key = [entryPoint, ...Object.keys(constants).sort().map((name) => `${name}=${String(constants[name])}`)].join(' ');
+    let kernel = compiled.kernels.get(key);
     if (!kernel) {
-      let compiled = this.modules.get(shader);
-      if (!compiled) {
-        compiled = {
-          module: this.device.createShaderModule({ label: shader, code: source }),
-          reflection: new WgslReflect(source),
-        };
-        this.modules.set(shader, compiled);
-      }
-      kernel = new Kernel(this.device, shader, entryPoint, compiled.module, compiled.reflection);
-      this.kernels.set(key, kernel);
+      kernel = new Kernel(this.device, shader, entryPoint, compiled.module, constants);
+      compiled.kernels.set(key, kernel);
     }
     return kernel;
   }

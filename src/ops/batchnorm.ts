@@ -1,11 +1,10 @@
 /** Batch normalization (BatchNorm1d/2d) forward in training and eval mode, and backward (shaders/batchnorm.wgsl). */
-import source from '../../shaders/batchnorm.wgsl';
+import shader from '../../shaders/batchnorm.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
-
-const SHADER = 'batchnorm.wgsl';
+import { positiveIntegers, refuse } from './validate.ts';
 
 export interface BatchNormConfig {
   batch: number;
@@ -14,12 +13,6 @@ export interface BatchNormConfig {
   spatial: number;
   eps?: number;
   momentum?: number;
-}
-
-function positiveInteger(field: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`BatchNorm: ${field} must be a positive integer, got ${value}`);
-  }
 }
 
 /**
@@ -44,15 +37,13 @@ export class BatchNorm {
 
   constructor(gpu: Gpu, config: BatchNormConfig) {
     const { batch, channels, spatial, eps = 1e-5, momentum = 0.1 } = config;
-    positiveInteger('batch', batch);
-    positiveInteger('channels', channels);
-    positiveInteger('spatial', spatial);
+    positiveIntegers('BatchNorm', config, ['batch', 'channels', 'spatial']);
     // eps is used in f32: one that rounds to 0 there would divide by zero on a constant channel.
     if (!Number.isFinite(eps) || !(Math.fround(eps) > 0)) {
-      throw new RangeError(`BatchNorm: eps must be positive (and non-zero in f32), got ${eps}`);
+      refuse('BatchNorm', `eps must be positive (and non-zero in f32), got ${eps}`);
     }
     if (!Number.isFinite(momentum) || momentum < 0 || momentum > 1) {
-      throw new RangeError(`BatchNorm: momentum must be in [0, 1], got ${momentum}`);
+      refuse('BatchNorm', `momentum must be in [0, 1], got ${momentum}`);
     }
     this.batch = batch;
     this.channels = channels;
@@ -63,10 +54,10 @@ export class BatchNorm {
     // BatchNorm1d: one invocation per channel. Otherwise one workgroup per channel, whose threads
     // step over 4 consecutive values at once when every plane splits into whole chunks of 4.
     this.perInvocation = spatial === 1;
-    const variant = this.perInvocation ? '_column' : spatial % 4 === 0 ? '_x4' : '';
-    this.trainKernel = gpu.kernel(SHADER, source, `batchnorm_forward_train${variant}`);
-    this.evalKernel = gpu.kernel(SHADER, source, `batchnorm_forward_eval${variant}`);
-    this.backwardKernel = gpu.kernel(SHADER, source, `batchnorm_backward${variant}`);
+    const constants = { COLUMN: this.perInvocation, CHUNK: spatial % 4 === 0 ? 4 : 1 };
+    this.trainKernel = gpu.kernel(shader, 'batchnorm_forward_train', constants);
+    this.evalKernel = gpu.kernel(shader, 'batchnorm_forward_eval', constants);
+    this.backwardKernel = gpu.kernel(shader, 'batchnorm_backward', constants);
     // Every entry point declares the same Params struct, so one buffer serves all three.
     this.params = gpu.uniform('batchnorm.params', this.trainKernel.packUniform('params', {
       batch,

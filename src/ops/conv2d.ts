@@ -1,28 +1,30 @@
 /** 2-D convolution, stride 1, zero padding, NCHW (shaders/conv2d.wgsl). */
-import source from '../../shaders/conv2d.wgsl';
+import shader from '../../shaders/conv2d.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { nonNegativeInteger, positiveIntegers, refuse } from './validate.ts';
 
-const SHADER = 'conv2d.wgsl';
 /**
- * Register tiles of the correlation kernels (as in the shader): output channels × samples per
- * invocation, the widest that the output channels fill; each shape has its own entry point suffix.
+ * Register tiles of the correlation kernels: output channels × TILE_SAMPLES samples per
+ * invocation, the widest that the output channels fill. They are the shader's TILE_CHANNELS and
+ * TILE_SAMPLES; each channel count has its registers written out in the shader.
  */
 const TILES = [
-  { maxChannels: 2, channels: 1, suffix: '_narrow' },
-  { maxChannels: 6, channels: 6, suffix: '_six' },
-  { maxChannels: Infinity, channels: 8, suffix: '' },
+  { maxChannels: 2, channels: 1 },
+  { maxChannels: 6, channels: 6 },
+  { maxChannels: Infinity, channels: 8 },
 ] as const;
 const TILE_SAMPLES = 16;
 /**
- * Weight-gradient tiles (as in the shader): output channels × weight columns, 6 × 28 for maps of
- * at most six channels (conv1's 25 weights and bias in one tile), else 8 × 16.
+ * Weight-gradient tiles: output channels × weight columns, 6 × 28 for maps of at most six
+ * channels (conv1's 25 weights and bias in one tile), else 8 × 16 (the shader's WEIGHT_CHANNELS,
+ * with its registers written out for both).
  */
 const WEIGHT_TILES = [
-  { maxChannels: 6, channels: 6, columns: 28, suffix: '_six' },
-  { maxChannels: Infinity, channels: 8, columns: 16, suffix: '' },
+  { maxChannels: 6, channels: 6, columns: 28 },
+  { maxChannels: Infinity, channels: 8, columns: 16 },
 ] as const;
 /**
  * Pixels per chunk of the weight-gradient sums. Each chunk's sum is one invocation's sequential
@@ -30,7 +32,7 @@ const WEIGHT_TILES = [
  * shorter ones leave more invocations to run in parallel.
  */
 const CHUNK_PIXELS = 256;
-/** Floats per tile and chunk in the partial-sum buffer: the largest tile (PARTIAL_SLOTS · 4 in the shader). */
+/** Floats per tile and chunk in the partial-sum buffer: the largest tile (the shader's PARTIAL_SLOTS vec4s). */
 const PARTIAL_FLOATS = Math.max(...WEIGHT_TILES.map((t) => t.channels * t.columns));
 
 export interface Conv2dConfig {
@@ -73,20 +75,13 @@ export class Conv2d {
   private readonly chunks: number;
 
   constructor(gpu: Gpu, config: Conv2dConfig) {
-    for (const field of ['batch', 'inChannels', 'outChannels', 'height', 'width', 'kernelSize'] as const) {
-      const value = config[field];
-      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`conv2d: ${field} must be a positive integer, got ${value}`);
-    }
-    if (!Number.isInteger(config.padding) || config.padding < 0) {
-      throw new RangeError(`conv2d: padding must be a non-negative integer, got ${config.padding}`);
-    }
+    positiveIntegers('Conv2d', config, ['batch', 'inChannels', 'outChannels', 'height', 'width', 'kernelSize']);
+    nonNegativeInteger('Conv2d', 'padding', config.padding);
     const { batch: n, inChannels: cin, outChannels: cout, height: h, width: w, kernelSize: k, padding: p } = config;
     const oh = h + 2 * p - k + 1;
     const ow = w + 2 * p - k + 1;
     if (oh < 1 || ow < 1) {
-      throw new RangeError(
-        `conv2d: kernelSize ${k} with padding ${p} does not fit the ${h}×${w} input (output would be ${oh}×${ow})`,
-      );
+      refuse('Conv2d', `kernelSize ${k} with padding ${p} does not fit the ${h}×${w} input (output would be ${oh}×${ow})`);
     }
     this.config = { ...config };
     this.inputShape = [n, cin, h, w];
@@ -95,7 +90,7 @@ export class Conv2d {
     this.biasShape = [cout];
 
     const forward = correlation(cout, cin, oh, ow, h, w, n, k, p);
-    this.forwardKernel = gpu.kernel(SHADER, source, `conv_forward${forward.suffix}`);
+    this.forwardKernel = gpu.kernel(shader, 'conv_forward', forward.constants);
     this.forwardInvocations = forward.invocations;
     this.forwardParams = gpu.uniform('conv2d.forward', this.forwardKernel.packUniform('corr', {
       ...forward.values,
@@ -104,7 +99,7 @@ export class Conv2d {
     // dx is the correlation of dy with the kernel transposed (Cout ↔ Cin) and flipped, padded by
     // k − 1 − p: weight[o][c][u][v] is read as w'(c, o, k−1−u, k−1−v).
     const backward = correlation(cin, cout, h, w, oh, ow, n, k, k - 1 - p);
-    this.backwardInputKernel = gpu.kernel(SHADER, source, `conv_backward_input${backward.suffix}`);
+    this.backwardInputKernel = gpu.kernel(shader, 'conv_backward_input', backward.constants);
     this.backwardInputInvocations = backward.invocations;
     this.backwardInputParams = gpu.uniform('conv2d.backwardInput', this.backwardInputKernel.packUniform('corr', {
       ...backward.values,
@@ -112,8 +107,11 @@ export class Conv2d {
     }));
 
     const weightTile = WEIGHT_TILES.find((t) => cout <= t.maxChannels)!;
-    this.partialsKernel = gpu.kernel(SHADER, source, `conv_weight_partials${weightTile.suffix}${p > 0 ? '_padded' : ''}`);
-    this.reduceKernel = gpu.kernel(SHADER, source, 'conv_weight_reduce');
+    const partialSlots = PARTIAL_FLOATS / 4;
+    this.partialsKernel = gpu.kernel(shader, 'conv_weight_partials', {
+      WEIGHT_CHANNELS: weightTile.channels, PADDED: p > 0, PARTIAL_SLOTS: partialSlots,
+    });
+    this.reduceKernel = gpu.kernel(shader, 'conv_weight_reduce', { PARTIAL_SLOTS: partialSlots });
     const pixels = n * oh * ow;
     const cols = cin * k * k;
     const colTiles = Math.ceil((cols + 1) / weightTile.columns);
@@ -166,13 +164,13 @@ export class Conv2d {
 
 /**
  * Uniform values of a correlation producing `outChannels` planes of outH×outW from `inChannels`
- * planes of inH×inW, the entry point suffix of its tile shape, and the number of invocations it
+ * planes of inH×inW, the pipeline constants of its tile shape, and the number of invocations it
  * needs: one per tile of channels × samples at one output position.
  */
 function correlation(
   outChannels: number, inChannels: number, outH: number, outW: number, inH: number, inW: number,
   batch: number, k: number, pad: number,
-): { values: Record<string, number>; suffix: string; invocations: number } {
+): { values: Record<string, number>; constants: Record<string, number>; invocations: number } {
   const tile = TILES.find((t) => outChannels <= t.maxChannels)!;
   const sampleTiles = Math.ceil(batch / TILE_SAMPLES);
   const channelTiles = Math.ceil(outChannels / tile.channels);
@@ -182,7 +180,7 @@ function correlation(
       out_channels: outChannels, in_channels: inChannels, in_h: inH, in_w: inW, out_h: outH, out_w: outW, k, pad,
       batch, sample_tiles: sampleTiles, channel_tiles: channelTiles, tiles,
     },
-    suffix: tile.suffix,
+    constants: { TILE_CHANNELS: tile.channels, TILE_SAMPLES },
     invocations: tiles,
   };
 }

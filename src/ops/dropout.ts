@@ -1,12 +1,13 @@
 /** Inverted dropout, forward and backward (shaders/dropout.wgsl). */
-import source from '../../shaders/dropout.wgsl';
+import shader from '../../shaders/dropout.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
-import { expectShape, shapeSize, type Tensor } from '../gpu/tensor.ts';
+import { expectShape, type Tensor } from '../gpu/tensor.ts';
 import { checkStepLayout } from './step.ts';
+import { refuse, shapeSize } from './validate.ts';
 
-const SHADER = 'dropout.wgsl';
+/** The shader's ELEMS. */
 const ELEMENTS_PER_INVOCATION = 4;
 /** hashToUnit keeps the top 24 bits of the hash: unit values are multiples of 2^-24. */
 const UNIT_STEPS = 2 ** 24;
@@ -39,17 +40,17 @@ export class Dropout {
   constructor(gpu: Gpu, config: DropoutConfig) {
     const { shape, p, layer } = config;
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) {
-      throw new RangeError(`Dropout: p must be a number in [0, 1), got ${p}`);
+      refuse('Dropout', `p must be a number in [0, 1), got ${p}`);
     }
     if (!Number.isInteger(layer) || layer < 0 || layer > 0xffffffff) {
-      throw new RangeError(`Dropout: layer must be an integer in [0, 2^32 − 1], got ${layer}`);
+      refuse('Dropout', `layer must be an integer in [0, 2^32 − 1], got ${layer}`);
     }
     this.shape = [...shape];
-    this.count = shapeSize(shape, 'Dropout shape');
+    this.count = shapeSize('Dropout', 'shape', shape);
     this.p = p;
     this.layer = layer;
     this.scale = Math.fround(1 / (1 - p));
-    this.kernel = gpu.kernel(SHADER, source, 'dropout_apply');
+    this.kernel = gpu.kernel(shader, 'dropout_apply', { ELEMS: ELEMENTS_PER_INVOCATION });
     checkStepLayout(this.kernel);
     this.params = gpu.uniform('dropout.params', this.kernel.packUniform('params', {
       count: this.count,

@@ -2,16 +2,14 @@
  * Fully connected layer forward and backward (shaders/linear.wgsl), PyTorch weight layout
  * [out, in], optionally fused with the tanh after it (forward) and the tanh before it (backward).
  */
-import linearSource from '../../shaders/linear.wgsl';
-import tanhLibrary from '../../shaders/lib/tanh.wgsl';
+import shader from '../../shaders/linear.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { positiveIntegers, refuse } from './validate.ts';
 
-const SHADER = 'linear.wgsl';
-const source = tanhLibrary + linearSource;
-/** Outputs per invocation along each axis (TILE in the shader). */
+/** Outputs per invocation along each axis: the shader's TILE, whose registers are written for 8. */
 const TILE = 8;
 
 export interface LinearConfig {
@@ -20,16 +18,6 @@ export interface LinearConfig {
   outFeatures: number;
   /** 'tanh': forward writes tanh(x · Wᵀ + b), the layer and its activation in one dispatch. */
   activation?: 'tanh';
-}
-
-/** Throw a RangeError naming `op`'s config field unless every listed field is a positive integer. */
-export function checkPositiveIntegers(op: string, config: object, fields: readonly string[]): void {
-  for (const field of fields) {
-    const value = (config as Record<string, unknown>)[field];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-      throw new RangeError(`${op}: ${field} must be a positive integer, got ${String(value)}`);
-    }
-  }
 }
 
 const tiles = (rows: number, cols: number) => Math.ceil(rows / TILE) * Math.ceil(cols / TILE);
@@ -46,16 +34,16 @@ export class Linear {
   private readonly params: GPUBuffer;
 
   constructor(gpu: Gpu, config: LinearConfig) {
-    checkPositiveIntegers('Linear', config ?? {}, ['batch', 'inFeatures', 'outFeatures']);
+    positiveIntegers('Linear', config, ['batch', 'inFeatures', 'outFeatures']);
     ({ batch: this.batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures } = config);
     if (config.activation !== undefined && config.activation !== 'tanh') {
-      throw new RangeError(`Linear: activation must be 'tanh' or left out, got ${String(config.activation)}`);
+      refuse('Linear', `activation must be 'tanh' or left out, got ${String(config.activation)}`);
     }
     this.activation = config.activation;
-    this.forwardKernel = gpu.kernel(SHADER, source, this.activation === 'tanh' ? 'linear_forward_tanh' : 'linear_forward');
-    this.inputKernel = gpu.kernel(SHADER, source, 'linear_backward_input');
-    this.inputThroughTanhKernel = gpu.kernel(SHADER, source, 'linear_backward_input_tanh');
-    this.weightKernel = gpu.kernel(SHADER, source, 'linear_backward_weight');
+    this.forwardKernel = gpu.kernel(shader, 'linear_forward', { TILE, TANH: this.activation === 'tanh' });
+    this.inputKernel = gpu.kernel(shader, 'linear_backward_input', { TILE });
+    this.inputThroughTanhKernel = gpu.kernel(shader, 'linear_backward_input_tanh', { TILE });
+    this.weightKernel = gpu.kernel(shader, 'linear_backward_weight', { TILE });
     this.params = gpu.uniform(
       'linear.params',
       this.forwardKernel.packUniform('params', { batch: this.batch, in_features: this.inFeatures, out_features: this.outFeatures }),

@@ -1,12 +1,10 @@
 /** Softmax cross-entropy loss, its gradient, metrics and predictions (shaders/loss.wgsl). */
-import source from '../../shaders/loss.wgsl';
+import shader from '../../shaders/loss.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectDType, expectShape, type DType, type Tensor } from '../gpu/tensor.ts';
-import { checkPositiveIntegers } from './linear.ts';
-
-const SHADER = 'loss.wgsl';
+import { positiveIntegers } from './validate.ts';
 
 export interface SoftmaxCrossEntropyConfig {
   batch: number;
@@ -22,11 +20,11 @@ export class SoftmaxCrossEntropy {
   private readonly params: GPUBuffer;
 
   constructor(gpu: Gpu, config: SoftmaxCrossEntropyConfig) {
-    checkPositiveIntegers('SoftmaxCrossEntropy', config ?? {}, ['batch', 'classes']);
+    positiveIntegers('SoftmaxCrossEntropy', config, ['batch', 'classes']);
     ({ batch: this.batch, classes: this.classes } = config);
-    this.forwardKernel = gpu.kernel(SHADER, source, 'softmax_ce_forward');
-    this.evaluateKernel = gpu.kernel(SHADER, source, 'softmax_ce_evaluate');
-    this.predictKernel = gpu.kernel(SHADER, source, 'softmax_ce_predict');
+    this.forwardKernel = gpu.kernel(shader, 'softmax_ce_forward');
+    this.evaluateKernel = gpu.kernel(shader, 'softmax_ce_evaluate');
+    this.predictKernel = gpu.kernel(shader, 'softmax_ce_predict');
     this.params = gpu.uniform('softmax_ce.params', this.forwardKernel.packUniform('params', { batch: this.batch, classes: this.classes }));
   }
 

@@ -5,16 +5,16 @@
  * a multiple of 4, a tiny one for the last count % 4 elements. lr and the 1-based step t are read
  * from the shared Step uniform (src/ops/step.ts) at execution time.
  */
-import source from '../../shaders/optimizer.wgsl';
+import shader from '../../shaders/optimizer.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectDType, expectShape, type Tensor } from '../gpu/tensor.ts';
 import { checkStepLayout } from './step.ts';
+import { inRange, positiveInteger, refuse } from './validate.ts';
 
-const SHADER = 'optimizer.wgsl';
-// WG invocations × VECS vec4s each × 4 elements per vec4 (see the shader).
-const ELEMENTS_PER_WORKGROUP = 64 * 4 * 4;
+/** vec4s each body invocation updates: the shader's VECS. */
+const VECS = 4;
 // ln 0 is −∞, which a uniform cannot hold; any t·ln β below ~−104 already gives β^t = 0 in f32.
 const LOG_OF_ZERO = -1000;
 
@@ -42,27 +42,9 @@ function checkKeys(op: string, config: object, allowed: readonly string[]): void
   for (const key of Object.keys(config)) {
     if (!allowed.includes(key)) {
       const hint = key === 'lr' ? ' (lr is per step: it comes from the step uniform)' : '';
-      throw new RangeError(`${op}: unknown option '${key}'${hint}; options are ${allowed.join(', ')}`);
+      refuse(op, `unknown option '${key}'${hint}; options are ${allowed.join(', ')}`);
     }
   }
-}
-
-function checkCount(op: string, count: unknown): number {
-  if (typeof count !== 'number' || !Number.isInteger(count) || count <= 0) {
-    throw new RangeError(`${op}: count must be a positive integer, got ${String(count)}`);
-  }
-  return count;
-}
-
-/** `value` must be a finite number with low ≤ value (< high when given). */
-function checkRange(op: string, name: string, value: unknown, low: number, high?: number, lowExclusive = false): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) &&
-    (lowExclusive ? value > low : value >= low) && (high === undefined || value < high);
-  if (!ok) {
-    const range = high === undefined ? (lowExclusive ? `> ${low}` : `>= ${low}`) : `in [${low}, ${high})`;
-    throw new RangeError(`${op}: ${name} must be ${range}, got ${typeof value === 'string' ? `'${value}'` : String(value)}`);
-  }
-  return value as number;
 }
 
 function checkBoolean(op: string, name: string, value: unknown): boolean {
@@ -114,15 +96,16 @@ function launch(
       sizes[`${name}4`] = whole;
     }
     const bindGroup = body.bind({ ...uniforms, ...views }, sizes);
-    dispatches.push(body.dispatch(bindGroup, Math.ceil(whole / ELEMENTS_PER_WORKGROUP)));
+    const elementsPerWorkgroup = body.invocationsPerWorkgroup * VECS * 4;
+    dispatches.push(body.dispatch(bindGroup, Math.ceil(whole / elementsPerWorkgroup)));
   }
   if (whole < count) dispatches.push(tail.dispatch(tail.bind({ ...uniforms, ...tensors }), 1));
   return dispatches;
 }
 
 function kernels(gpu: Gpu, entry: string): [Kernel, Kernel] {
-  const body = gpu.kernel(SHADER, source, entry);
-  const tail = gpu.kernel(SHADER, source, `${entry}_tail`);
+  const body = gpu.kernel(shader, entry, { VECS });
+  const tail = gpu.kernel(shader, `${entry}_tail`);
   checkStepLayout(body);
   checkStepLayout(tail);
   return [body, tail];
@@ -144,12 +127,12 @@ export class Sgd {
   constructor(gpu: Gpu, config: SgdConfig) {
     const op = 'Sgd';
     checkKeys(op, config, ['count', 'momentum', 'nesterov', 'weightDecay']);
-    this.count = checkCount(op, config.count);
-    this.momentum = checkRange(op, 'momentum', config.momentum ?? 0, 0);
+    this.count = positiveInteger(op, 'count', config.count);
+    this.momentum = inRange(op, 'momentum', config.momentum ?? 0, 0);
     this.nesterov = checkBoolean(op, 'nesterov', config.nesterov ?? false);
-    this.weightDecay = checkRange(op, 'weightDecay', config.weightDecay ?? 0, 0);
+    this.weightDecay = inRange(op, 'weightDecay', config.weightDecay ?? 0, 0);
     if (this.nesterov && this.momentum === 0) {
-      throw new RangeError(`${op}: nesterov requires momentum > 0, got momentum ${this.momentum}`);
+      refuse(op, `nesterov requires momentum > 0, got momentum ${this.momentum}`);
     }
     [this.body, this.tail] = kernels(gpu, this.momentum > 0 ? 'sgd_momentum_step' : 'sgd_step');
     this.params = gpu.uniform('sgd.params', this.body.packUniform('sgd', {
@@ -196,11 +179,11 @@ export class Adam {
   constructor(gpu: Gpu, config: AdamConfig) {
     const op = config.decoupled === true ? 'AdamW' : 'Adam';
     checkKeys(op, config, ['count', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled']);
-    this.count = checkCount(op, config.count);
-    this.beta1 = checkRange(op, 'beta1', config.beta1 ?? 0.9, 0, 1);
-    this.beta2 = checkRange(op, 'beta2', config.beta2 ?? 0.999, 0, 1);
-    this.eps = checkRange(op, 'eps', config.eps ?? 1e-8, 0, undefined, true);
-    this.weightDecay = checkRange(op, 'weightDecay', config.weightDecay ?? 0, 0);
+    this.count = positiveInteger(op, 'count', config.count);
+    this.beta1 = inRange(op, 'beta1', config.beta1 ?? 0.9, 0, 1);
+    this.beta2 = inRange(op, 'beta2', config.beta2 ?? 0.999, 0, 1);
+    this.eps = inRange(op, 'eps', config.eps ?? 1e-8, 0, undefined, true);
+    this.weightDecay = inRange(op, 'weightDecay', config.weightDecay ?? 0, 0);
     this.decoupled = checkBoolean(op, 'decoupled', config.decoupled ?? false);
     [this.body, this.tail] = kernels(gpu, 'adam_step');
     // 1 − β and ln β are formed here in float64 (see AdamParams in the shader).

@@ -1,11 +1,12 @@
 /** 2-D average pooling, forward and backward (shaders/pool.wgsl). */
-import source from '../../shaders/pool.wgsl';
+import shader from '../../shaders/pool.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { positiveIntegers, refuse } from './validate.ts';
 
-const SHADER = 'pool.wgsl';
+/** The shader's ELEMS. */
 const ELEMENTS_PER_INVOCATION = 4;
 
 export interface AvgPool2dConfig {
@@ -32,21 +33,16 @@ export class AvgPool2d {
   constructor(gpu: Gpu, config: AvgPool2dConfig) {
     const { batch, channels, height, width, kernelSize } = config;
     const stride = config.stride ?? kernelSize;
-    const sizes = { batch, channels, height, width, kernelSize, stride };
-    for (const [field, value] of Object.entries(sizes)) {
-      if (!Number.isInteger(value) || value <= 0) {
-        throw new RangeError(`AvgPool2d: ${field} must be a positive integer, got ${value}`);
-      }
-    }
+    positiveIntegers('AvgPool2d', { ...config, stride }, ['batch', 'channels', 'height', 'width', 'kernelSize', 'stride']);
     if (kernelSize > height || kernelSize > width) {
-      throw new RangeError(`AvgPool2d: kernelSize ${kernelSize} exceeds the ${height}×${width} input (no padding)`);
+      refuse('AvgPool2d', `kernelSize ${kernelSize} exceeds the ${height}×${width} input (no padding)`);
     }
     const outHeight = Math.floor((height - kernelSize) / stride) + 1;
     const outWidth = Math.floor((width - kernelSize) / stride) + 1;
     this.inputShape = [batch, channels, height, width];
     this.outputShape = [batch, channels, outHeight, outWidth];
-    this.forwardKernel = gpu.kernel(SHADER, source, 'avgpool_forward');
-    this.backwardKernel = gpu.kernel(SHADER, source, 'avgpool_backward');
+    this.forwardKernel = gpu.kernel(shader, 'avgpool_forward', { ELEMS: ELEMENTS_PER_INVOCATION });
+    this.backwardKernel = gpu.kernel(shader, 'avgpool_backward', { ELEMS: ELEMENTS_PER_INVOCATION });
     this.params = gpu.uniform('avgpool.params', this.forwardKernel.packUniform('params', {
       planes: batch * channels,
       height,

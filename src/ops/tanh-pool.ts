@@ -1,17 +1,15 @@
 /**
- * tanh followed by 2×2 average pooling with stride 2 (LeNet-5's), fused (shaders/tanh_pool.wgsl):
+ * tanh followed by 2×2 average pooling with stride 2 (LeNet-5's), fused (shaders/tanh-pool.wgsl):
  * bit-identical to Tanh then AvgPool2d. Forward replaces its input z by tanh(z) in
  * place, which is all backward needs: no separate activation buffer, no tanh in backward.
  */
-import poolSource from '../../shaders/tanh_pool.wgsl';
-import tanhLibrary from '../../shaders/lib/tanh.wgsl';
+import shader from '../../shaders/tanh-pool.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { positiveIntegers, refuse } from './validate.ts';
 
-const SHADER = 'tanh_pool.wgsl';
-const source = tanhLibrary + poolSource;
 
 export interface TanhPoolConfig {
   batch: number;
@@ -32,19 +30,17 @@ export class TanhPool {
   private readonly rows: number;
 
   constructor(gpu: Gpu, config: TanhPoolConfig) {
-    for (const [field, value] of Object.entries(config)) {
-      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`TanhPool: ${field} must be a positive integer, got ${value}`);
-    }
+    positiveIntegers('TanhPool', config, ['batch', 'channels', 'height', 'width', 'kernelSize']);
     const { batch, channels, height, width, kernelSize: k } = config;
-    if (k !== 2) throw new RangeError(`TanhPool: kernelSize must be 2 (other windows: Tanh then AvgPool2d), got ${k}`);
-    if (k > height || k > width) throw new RangeError(`TanhPool: kernelSize ${k} exceeds the ${height}×${width} input`);
+    if (k !== 2) refuse('TanhPool', `kernelSize must be 2 (other windows: Tanh then AvgPool2d), got ${k}`);
+    if (k > height || k > width) refuse('TanhPool', `kernelSize ${k} exceeds the ${height}×${width} input`);
     const outHeight = Math.floor(height / k);
     const outWidth = Math.floor(width / k);
     this.inputShape = [batch, channels, height, width];
     this.outputShape = [batch, channels, outHeight, outWidth];
     this.rows = batch * channels * outHeight;
-    this.forwardKernel = gpu.kernel(SHADER, source, 'tanh_pool_forward');
-    this.backwardKernel = gpu.kernel(SHADER, source, 'tanh_pool_backward');
+    this.forwardKernel = gpu.kernel(shader, 'tanh_pool_forward');
+    this.backwardKernel = gpu.kernel(shader, 'tanh_pool_backward');
     this.params = gpu.uniform('tanh_pool.params', this.forwardKernel.packUniform('params', {
       planes: batch * channels, height, width, out_height: outHeight, out_width: outWidth,
     }));

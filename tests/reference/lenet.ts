@@ -6,7 +6,7 @@
  */
 import { CLASSES, lenetLayers, type ConvLayer, type DropoutLayer, type LayerKind, type LayerSpec, type LinearLayer, type TanhPoolLayer } from '../../src/model/lenet.ts';
 import type { Variant } from '../../src/model/variants.ts';
-import { tanhBackward, tanhForward } from './activation.ts';
+import { tanhBackward, tanhForward } from './tanh.ts';
 import { batchNormBackward, batchNormTrainForward, type BatchNormShape } from './batchnorm.ts';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, type Conv2dShape } from './conv2d.ts';
 import { dropoutBackward, dropoutForward, type DropoutDraw } from './dropout.ts';

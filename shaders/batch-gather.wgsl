@@ -2,6 +2,8 @@
 // each step gathers its batch through the epoch's shuffled index list, normalising on the way
 // (x = pixel·scale + shift; [-1, 1] for the study's ToTensor + Normalize(0.5, 0.5)).
 
+//#include "lib/grid.wgsl"
+
 struct Params {
   batch: u32,
   words_per_image: u32,
@@ -31,7 +33,7 @@ const WG: u32 = 64u;
 @compute @workgroup_size(WG)
 fn gather_batch(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) lid: u32) {
-  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  let t = grid_index(wid, nwg, lid, WG);
   if (t >= params.batch * params.words_per_image) {
     return;
   }

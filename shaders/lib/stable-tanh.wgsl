@@ -1,5 +1,5 @@
-// Numerically stable tanh, shared by activation.wgsl and tanh_pool.wgsl (prepended to their
-// source by the TypeScript op modules, as WGSL has no includes).
+// Numerically stable tanh, shared by tanh.wgsl, linear.wgsl and tanh-pool.wgsl (each has
+// `//#include "lib/stable-tanh.wgsl"`, resolved at build time by wgsl-plugin.mjs).
 //
 // Built-in tanh is inaccurate for large |x| on some backends (and has produced NaN in peers'
 // trainers), so it is computed from exp(-2|x|), which only underflows to 0 as |x| grows. Near 0

@@ -1,12 +1,11 @@
-/** Batch gather + normalisation from the GPU-resident dataset (shaders/data.wgsl). */
-import source from '../../shaders/data.wgsl';
+/** Batch gather + normalisation from the GPU-resident dataset (shaders/batch-gather.wgsl). */
+import shader from '../../shaders/batch-gather.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectDType, expectShape, type Tensor } from '../gpu/tensor.ts';
 import { checkStepLayout } from './step.ts';
-
-const SHADER = 'data.wgsl';
+import { positiveIntegers, refuse } from './validate.ts';
 
 export interface BatchGatherConfig {
   batch: number;
@@ -24,12 +23,9 @@ export class BatchGather {
   private readonly params: GPUBuffer;
 
   constructor(gpu: Gpu, readonly config: BatchGatherConfig) {
-    for (const field of ['batch', 'pixels', 'images'] as const) {
-      const v = config[field];
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`batch gather: ${field} must be a positive integer, got ${v}`);
-    }
-    if (config.pixels % 4 !== 0) throw new RangeError(`batch gather: pixels per image must be a multiple of 4, got ${config.pixels}`);
-    this.kernel = gpu.kernel(SHADER, source, 'gather_batch');
+    positiveIntegers('BatchGather', config, ['batch', 'pixels', 'images']);
+    if (config.pixels % 4 !== 0) refuse('BatchGather', `pixels per image must be a multiple of 4, got ${config.pixels}`);
+    this.kernel = gpu.kernel(shader, 'gather_batch');
     checkStepLayout(this.kernel);
     this.params = gpu.uniform('gather.params', this.kernel.packUniform('params', {
       batch: config.batch,

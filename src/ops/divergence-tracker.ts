@@ -1,5 +1,5 @@
-/** Records the first step whose loss went non-finite (shaders/metrics.wgsl). */
-import source from '../../shaders/metrics.wgsl';
+/** Records the first step whose loss went non-finite (shaders/divergence-tracker.wgsl). */
+import shader from '../../shaders/divergence-tracker.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
@@ -13,7 +13,7 @@ export class DivergenceTracker {
   private readonly kernel: Kernel;
 
   constructor(gpu: Gpu) {
-    this.kernel = gpu.kernel('metrics.wgsl', source, 'track_divergence');
+    this.kernel = gpu.kernel(shader, 'track_divergence');
     checkStepLayout(this.kernel);
   }
 

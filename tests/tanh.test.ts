@@ -5,7 +5,7 @@ import { runOnGpu } from './support/browser.ts';
 import { expectClose } from './support/compare.ts';
 import { checkGradient } from './support/gradcheck.ts';
 import { randomF32, randomArray, randomInt, suiteSeed } from './support/random.ts';
-import { tanhBackward, tanhForward } from './reference/activation.ts';
+import { tanhBackward, tanhForward } from './reference/tanh.ts';
 
 const test = suite('tanh');
 const SEED = suiteSeed(101);

@@ -1,14 +1,18 @@
 // Elementwise activations: tanh forward and backward.
 //
-// stable_tanh comes from lib/tanh.wgsl, prepended by src/ops/activation.ts.
+// stable_tanh comes from lib/stable-tanh.wgsl (included below).
 // Each invocation handles ELEMS consecutive elements; the 1-D grid may be folded into 2-D.
+
+//#include "lib/grid.wgsl"
+//#include "lib/stable-tanh.wgsl"
 
 struct Params {
   count: u32,
 }
 
 const WG: u32 = 64u;
-const ELEMS: u32 = 4u;
+// Elements per invocation, set by src/ops/tanh.ts (which sizes the grid by it).
+override ELEMS: u32;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -18,7 +22,7 @@ const ELEMS: u32 = 4u;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 
 fn first_element(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
-  return ((wid.x + wid.y * nwg.x) * WG + lid) * ELEMS;
+  return grid_index(wid, nwg, lid, WG) * ELEMS;
 }
 
 @compute @workgroup_size(WG)

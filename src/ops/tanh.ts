@@ -1,13 +1,12 @@
-/** tanh forward and backward (shaders/activation.wgsl). */
-import activationSource from '../../shaders/activation.wgsl';
-import tanhLibrary from '../../shaders/lib/tanh.wgsl';
+/** tanh forward and backward (shaders/tanh.wgsl). */
+import shader from '../../shaders/tanh.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
-import { expectShape, shapeSize, type Tensor } from '../gpu/tensor.ts';
+import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { shapeSize } from './validate.ts';
 
-const SHADER = 'activation.wgsl';
-const source = tanhLibrary + activationSource;
+/** The shader's ELEMS. */
 const ELEMENTS_PER_INVOCATION = 4;
 
 export class Tanh {
@@ -18,9 +17,9 @@ export class Tanh {
 
   /** `shape` is the shape of the activations (any rank). */
   constructor(gpu: Gpu, readonly shape: readonly number[]) {
-    this.count = shapeSize(shape, 'tanh');
-    this.forwardKernel = gpu.kernel(SHADER, source, 'tanh_forward');
-    this.backwardKernel = gpu.kernel(SHADER, source, 'tanh_backward');
+    this.count = shapeSize('Tanh', 'shape', shape);
+    this.forwardKernel = gpu.kernel(shader, 'tanh_forward', { ELEMS: ELEMENTS_PER_INVOCATION });
+    this.backwardKernel = gpu.kernel(shader, 'tanh_backward', { ELEMS: ELEMENTS_PER_INVOCATION });
     this.params = gpu.uniform('tanh.params', this.forwardKernel.packUniform('params', { count: this.count }));
   }
 

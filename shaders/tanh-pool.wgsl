@@ -1,8 +1,8 @@
 // Fused tanh → 2-D average pooling over non-overlapping 2×2 windows (stride 2, floor mode): the
-// pair that follows conv1 and conv2 in LeNet-5. (Other windows use activation.wgsl + pool.wgsl.) Forward reads the pre-activation z once, writes
+// pair that follows conv1 and conv2 in LeNet-5. (Other windows use tanh.wgsl + pool.wgsl.) Forward reads the pre-activation z once, writes
 // the pooled map, and replaces z by tanh(z) in place — backward needs only that (1 − tanh²), so
 // it computes no tanh and the step keeps no extra activation buffer. Per element the arithmetic
-// is that of the unfused kernels (activation.wgsl then pool.wgsl), in the same order, so the
+// is that of the unfused kernels (tanh.wgsl then pool.wgsl), in the same order, so the
 // fused results equal theirs bit for bit.
 //
 // Each invocation owns one row of windows (one output row of one plane) and walks it: integer
@@ -10,7 +10,10 @@
 // several times per element, which made the element-per-invocation version several times slower.
 // A window's four elements are written out, not looped over: short loops cost SwiftShader more
 // than their bodies.
-// stable_tanh comes from lib/tanh.wgsl, prepended by src/ops/tanh-pool.ts.
+// stable_tanh comes from lib/stable-tanh.wgsl (included below).
+
+//#include "lib/grid.wgsl"
+//#include "lib/stable-tanh.wgsl"
 
 struct Params {
   planes: u32,
@@ -41,7 +44,7 @@ struct Row {
 }
 
 fn row_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> Row {
-  let index = (wid.x + wid.y * nwg.x) * WG + lid;
+  let index = grid_index(wid, nwg, lid, WG);
   let plane = index / params.out_height;
   let oh = index - plane * params.out_height;
   return Row(index, index < params.planes * params.out_height, oh,
