@@ -2,10 +2,12 @@
  * The demo's server: the built page (dist/demo) through sirv, and each dataset's four IDX files
  * under /data/<dataset>/. Nothing else: sirv serves only the files it listed at start, and the
  * dataset route matches exact file names, so no part of a URL ever becomes a path on disk —
- * `/../`, encoded traversals and absolute paths all end in 404.
+ * `/../`, encoded traversals and absolute paths all end in 404. A request never takes the server
+ * down: a dataset file that vanished, is a folder or cannot be read is answered 404/500 and logged.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, stat } from 'node:fs';
 import http from 'node:http';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import sirv from 'sirv';
 import { DATASET_NAMES, IDX_FILES, type DatasetName } from '../src/data/dataset.ts';
@@ -15,27 +17,66 @@ export interface DemoServerOptions {
   root: string;
   /** Folder holding each available dataset's four IDX .gz files. */
   datasets: Partial<Record<DatasetName, string>>;
+  /** Where a failed request is reported (default: stderr). */
+  log?: (line: string) => void;
 }
 
 const DATASET_FILE = new RegExp(`^/data/(${DATASET_NAMES.join('|')})/(${Object.values(IDX_FILES).join('|').replace(/\./g, '\\.')})$`);
 
+const text = (res: http.ServerResponse, status: number, body: string) => {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${body}\n`);
+};
+
+/** Send one dataset file, or answer 404 (absent, not a file) / 500 (unreadable) and log why. */
+function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, log: (line: string) => void): void {
+  const refuse = (status: number, why: string) => {
+    log(`demo server: ${req.url} → ${status}: ${file} ${why}`);
+    text(res, status, status === 404 ? 'not found' : `${file} ${why}`);
+  };
+  stat(file, (error, info) => {
+    if (error) return refuse(error.code === 'ENOENT' || error.code === 'ENOTDIR' ? 404 : 500, `cannot be read (${error.code ?? error.message})`);
+    if (!info.isFile()) return refuse(404, 'is not a file');
+    // Served as the gzip bytes they are (not as Content-Encoding), so the page sees the .gz file.
+    const headers = { 'content-type': 'application/gzip', 'content-length': info.size, 'cache-control': 'no-cache' };
+    if (req.method === 'HEAD') return void res.writeHead(200, headers).end();
+    const stream = createReadStream(file);
+    stream.once('open', () => {
+      res.writeHead(200, headers);
+      stream.pipe(res);
+    });
+    stream.once('error', (e: NodeJS.ErrnoException) => refuse(e.code === 'ENOENT' ? 404 : 500, `cannot be read (${e.code ?? e.message})`));
+  });
+}
+
 export function createDemoServer(options: DemoServerOptions): http.Server {
   // Without `dev`, sirv lists the folder once at start and serves only those files.
   const page = sirv(options.root, { etag: true });
-  const notFound = (res: http.ServerResponse) => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  const log = options.log ?? ((line: string) => console.error(line));
+  const notFound = (res: http.ServerResponse) => text(res, 404, 'not found');
   return http.createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { allow: 'GET, HEAD' }).end();
     const match = DATASET_FILE.exec(req.url?.split('?')[0] ?? '');
     if (match) {
       const dir = options.datasets[match[1] as DatasetName];
-      if (!dir) return notFound(res);
-      const file = join(dir, match[2]!);
-      // Served as the gzip bytes they are (not as Content-Encoding), so the page sees the .gz file.
-      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': statSync(file).size, 'cache-control': 'no-cache' });
-      if (req.method === 'HEAD') return void res.end();
-      return void createReadStream(file).pipe(res);
+      return dir ? sendFile(req, res, join(dir, match[2]!), log) : notFound(res);
     }
     if (req.url?.startsWith('/data/')) return notFound(res);
     page(req, res, () => void notFound(res));
   });
+}
+
+/** PORT as the listen port, or an Error that names the variable, the value and the valid range. */
+export function parsePort(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 65535) throw new Error(`PORT=${value} is not a port; use an integer in 0–65535 (0 picks a free one)`);
+  return n;
+}
+
+/** HOST as a listen address: an IP address or a host name, or an Error naming the variable and value. */
+export function parseHost(value: string | undefined, fallback: string): string {
+  if (value === undefined || value === '') return fallback;
+  if (isIP(value) || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(value)) return value;
+  throw new Error(`HOST=${value} is not an IP address or host name; use e.g. 127.0.0.1 (the default), ::1 or 0.0.0.0`);
 }
