@@ -66,18 +66,24 @@ export function idxBytesAsGzip(path: string): Buffer {
 
 /**
  * Answer a request for one of a dataset's four files from `dir`, by its distributed name: the
- * gzip bytes (see idxBytesAsGzip), 404 when the file is not there (now), 500 naming the file
- * when it cannot be read (a directory, no permission). Never throws: a server must outlive a
- * dataset file removed or replaced after it started.
+ * gzip bytes (see idxBytesAsGzip); 404 when the file is not there (now) or is not a file, 500
+ * when it cannot be read (a link loop, no permission), each logged with the file and why. Never
+ * throws: a server must outlive a dataset file removed or replaced after it started.
  */
-export function sendIdxFile(req: IncomingMessage, res: ServerResponse, dir: string, distributedName: string): void {
-  const path = idxFileOnDisk(dir, distributedName);
-  if (path === undefined) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`${distributedName}: not in ${dir}\n`);
+export function sendIdxFile(req: IncomingMessage, res: ServerResponse, dir: string, distributedName: string, log: (line: string) => void = () => {}): void {
+  const path = idxFileOnDisk(dir, distributedName) ?? join(dir, distributedName);
+  const refuse = (status: number, why: string) => {
+    log(`${req.url} → ${status}: ${path} ${why}`);
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(status === 404 ? 'not found\n' : `${path} ${why}\n`);
+  };
   let bytes: Buffer;
   try {
+    if (!statSync(path).isFile()) return refuse(404, 'is not a file');
     bytes = idxBytesAsGzip(path);
   } catch (error) {
-    return void res.writeHead(500, { 'content-type': 'text/plain' }).end(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+    const code = (error as NodeJS.ErrnoException).code;
+    return refuse(code === 'ENOENT' || code === 'ENOTDIR' ? 404 : 500, `cannot be read (${code ?? (error as Error).message})`);
   }
   // Served as the gzip bytes they are (not as Content-Encoding), so the page sees the .gz file.
   res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': bytes.length, 'cache-control': 'no-cache' });
