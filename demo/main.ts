@@ -8,13 +8,14 @@ import type { VariantName } from '../src/model/variants.ts';
 import { disposeDataset, uploadDataset, type ResidentDataset } from '../src/data/resident.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { DataPanel, type LoadedDataset } from './data-panel.ts';
+import { cpuFallback, estimateText, plannedSamples } from './device.ts';
 import { byId } from './dom.ts';
 import { count, duration } from './format.ts';
 import { PredictionsView } from './predictions-view.ts';
 import { summarize, type StudyRecord } from './results.ts';
 import { ResultsView } from './results-view.ts';
 import { SettingsForm } from './settings-form.ts';
-import { splitSizes, trainerOptions, type Settings } from './settings.ts';
+import { splitSizes, testSize, trainerOptions, type DatasetSize, type Settings } from './settings.ts';
 import { Study, type StudyEnd } from './study.ts';
 import { TrainingView } from './training-view.ts';
 
@@ -24,9 +25,13 @@ const stopButton = byId<HTMLButtonElement>('stop');
 const runState = byId('run-state');
 const runMessage = byId('run-message');
 const gpuNotice = byId('gpu');
+const fallbackNotice = byId('fallback');
+const estimate = byId('estimate');
 
 let gpu: Gpu | null = null;
 let gpuProblem: string | null = 'Checking WebGPU…';
+/** Training samples per second measured on this device by the last run (all variants together). */
+let measuredRate: number | null = null;
 let resident: ResidentDataset | null = null;
 let trainers = new Map<VariantName, Trainer>();
 let study: Study | null = null;
@@ -45,10 +50,37 @@ function say(message: string | null): void {
 }
 
 /** Run is possible only with a GPU, a dataset and valid settings; everything else waits. */
+function datasetSize(): DatasetSize | undefined {
+  const d = data.loaded?.dataset;
+  return d ? { train: d.train.count, test: d.test.count } : undefined;
+}
+
 function refresh(): void {
-  const parsed = settingsForm.check(data.loaded?.dataset.train.count);
+  const parsed = settingsForm.check(datasetSize());
   runButton.disabled = busy || gpuProblem !== null || !data.loaded || !parsed.settings;
   runButton.title = gpuProblem ?? (!data.loaded ? 'load a dataset first' : !parsed.settings ? 'fix the settings marked in red' : '');
+  const size = datasetSize();
+  if (!busy) {
+    estimate.textContent = parsed.settings && size
+      ? `This run: ${estimateText(plannedSamples(parsed.settings.epochs, splitSizes(parsed.settings, size.train).train, parsed.settings.variants.length), measuredRate)}`
+      : '';
+  }
+}
+
+/** A software adapter trains some hundred times slower than a GPU: say so before Run, with the way out. */
+async function checkFallback(g: Gpu): Promise<void> {
+  let flag: boolean | undefined;
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    const info = adapter?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+    flag = info?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean } | null)?.isFallbackAdapter;
+  } catch {
+    // The description below still tells most fallbacks apart.
+  }
+  const reason = cpuFallback({ ...g.adapter, isFallbackAdapter: flag });
+  fallbackNotice.hidden = reason === null;
+  fallbackNotice.textContent = reason === null ? '' : `CPU fallback: ${reason}, so training runs on the processor, some hundred times ` +
+    'slower than on a GPU. The original study’s 50 epochs would take many hours here: use the Quick run preset, or a few hundred images.';
 }
 
 async function startGpu(): Promise<void> {
@@ -72,6 +104,7 @@ async function startGpu(): Promise<void> {
     `${count(limits.maxComputeWorkgroupStorageSize / 1024)} KiB shared memory per workgroup` +
     `${gpu.features.length ? `; features: ${gpu.features.join(', ')}` : ''}.`;
   gpu.onLost(deviceLost);
+  await checkFallback(gpu);
   refresh();
 }
 
@@ -122,7 +155,7 @@ function setBusy(value: boolean): void {
 }
 
 async function run(): Promise<void> {
-  const parsed = settingsForm.check(data.loaded?.dataset.train.count);
+  const parsed = settingsForm.check(datasetSize());
   if (!gpu || gpuProblem || !data.loaded || !parsed.settings || busy) return;
   const settings = parsed.settings;
   const loaded = data.loaded;
@@ -141,7 +174,7 @@ async function run(): Promise<void> {
     return;
   }
   const sizes = splitSizes(settings, loaded.dataset.train.count);
-  const testImages = settings.testLimit > 0 ? Math.min(settings.testLimit, loaded.dataset.test.count) : loaded.dataset.test.count;
+  const testImages = testSize(settings, loaded.dataset.test.count);
   const meta: Omit<StudyRecord, 'variants'> = {
     dataset: { name: loaded.dataset.name, source: loaded.source, trainImages: sizes.train, validationImages: sizes.validation, testImages },
     quirks: settings.quirks,
@@ -169,7 +202,9 @@ async function run(): Promise<void> {
     study = null;
     setBusy(false);
   }
-  training.progress(current);
+  const stats = current.stats();
+  if (stats.done > 0 && stats.samplesPerSecond > 0) measuredRate = stats.samplesPerSecond;
+  training.final(current, end);
   runState.textContent = `${end === 'lost' ? 'Device lost' : end === 'stopped' ? 'Stopped' : 'Finished'} after ${duration((performance.now() - started) / 1000)}.`;
   results.show(current.runs, meta, true);
   if (end === 'lost') return;

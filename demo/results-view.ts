@@ -3,6 +3,7 @@
  * per variant, the conclusions drawn from them, and the exports (results as JSON and CSV, each
  * variant's weights as .safetensors — taken after its last finished epoch, so they survive a lost device).
  */
+import { DISPLAY_NAMES } from '../src/study/claims.ts';
 import { SummaryChart } from './charts.ts';
 import { byId, h } from './dom.ts';
 import { download } from './download.ts';
@@ -42,11 +43,11 @@ export class ResultsView {
     this.chart.show(rows);
     this.body.replaceChildren(...rows.map((r, i) => {
       const run = runs[i]!;
-      const weights = h('button', { type: 'button', className: 'weights', disabled: !run.weights, title: 'weights after the last finished epoch' }, '.safetensors');
+      const weights = h('button', { type: 'button', className: 'weights', disabled: !run.weights, title: 'weights after the last finished epoch', 'aria-label': `${DISPLAY_NAMES[r.variant] ?? r.variant} weights (.safetensors)` }, '.safetensors');
       weights.addEventListener('click', () => download(`lenet-${run.name}-${meta.dataset.name}.safetensors`, run.weights as Uint8Array<ArrayBuffer>, 'application/octet-stream'));
       const gap = r.trainAccuracy !== null && r.testAccuracy !== null ? `${(100 * (r.trainAccuracy - r.testAccuracy)).toFixed(2)} pp` : '–';
       return h('tr', { 'data-variant': r.variant, 'data-status': r.status },
-        h('th', { scope: 'row' }, r.variant), h('td', {}, r.status), h('td', {}, String(r.epochs)),
+        h('th', { scope: 'row' }, DISPLAY_NAMES[r.variant] ?? r.variant), h('td', {}, r.status), h('td', {}, String(r.epochs)),
         h('td', { className: 'train' }, percent(r.trainAccuracy)), h('td', { className: 'validation' }, percent(r.validationAccuracy)),
         h('td', { className: 'test' }, percent(r.testAccuracy)), h('td', {}, gap), h('td', {}, weights));
     }));
