@@ -11,11 +11,14 @@ import { DataPanel, type LoadedDataset } from './data-panel.ts';
 import { cpuFallback, estimateText, plannedSamples } from './device.ts';
 import { byId } from './dom.ts';
 import { count, duration } from './format.ts';
+import { newRunId, shownRuns, type SavedRun } from './past-runs.ts';
+import { PastRunsView } from './past-runs-view.ts';
 import { PredictionsView } from './predictions-view.ts';
-import { summarize, type StudyRecord } from './results.ts';
+import { studyRecord, summarize, type StudyRecord } from './results.ts';
 import { ResultsView } from './results-view.ts';
 import { SettingsForm } from './settings-form.ts';
-import { splitSizes, testSize, trainerOptions, type DatasetSize, type Settings } from './settings.ts';
+import { DEFAULT_SETTINGS, parseSettings, splitSizes, testSize, trainerOptions, type DatasetSize, type Settings } from './settings.ts';
+import { Store } from './store.ts';
 import { Study, type StudyEnd } from './study.ts';
 import { TrainingView } from './training-view.ts';
 
@@ -41,7 +44,15 @@ let busy = false;
 const training = new TrainingView();
 const results = new ResultsView();
 const predictions = new PredictionsView();
-const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => refresh());
+const store = new Store();
+const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => {
+  refresh();
+  const typed = parseSettings(settingsForm.raw()).settings;
+  if (typed) void store.saveSettings(typed);
+});
+const pastRuns = new PastRunsView({ show: showPastRun, delete: deletePastRun });
+let saved: SavedRun[] = [];
+let storageWorks = true;
 const data = new DataPanel(() => refresh());
 
 function say(message: string | null): void {
@@ -164,6 +175,7 @@ async function run(): Promise<void> {
   trainers = new Map();
   predictions.hide();
   results.hide();
+  pastRuns.select(null);
   setBusy(true);
   try {
     trainers = await buildTrainers(gpu, residentDataset(gpu, loaded), settings);
@@ -207,11 +219,52 @@ async function run(): Promise<void> {
   training.final(current, end);
   runState.textContent = `${end === 'lost' ? 'Device lost' : end === 'stopped' ? 'Stopped' : 'Finished'} after ${duration((performance.now() - started) / 1000)}.`;
   results.show(current.runs, meta, true);
+  if (current.runs.some((r) => r.epochs.length > 0)) await keep(studyRecord(meta, current.runs), end, current.runs);
   if (end === 'lost') return;
   // Best test accuracy first; a diverged or failed model has nothing to show.
   const ranked = summarize(current.runs).filter((r) => r.status !== 'diverged' && r.status !== 'failed')
     .sort((a, b) => (b.testAccuracy ?? -1) - (a.testAccuracy ?? -1));
   await predictions.show(new Map(ranked.map((r) => [r.variant, trainers.get(r.variant as VariantName)!])), loaded.dataset);
+}
+
+/** Show a kept run in the results section, as when it ended. */
+function showPastRun(run: SavedRun): void {
+  if (busy) return;
+  const { variants: _, ...meta } = run.record;
+  predictions.hide();
+  results.show(shownRuns(run), meta, true);
+  pastRuns.select(run.id);
+}
+
+async function deletePastRun(run: SavedRun): Promise<void> {
+  await store.deleteRun(run.id);
+  saved = saved.filter((r) => r.id !== run.id);
+  pastRuns.render(saved, storageWorks);
+}
+
+/** Keep an ended run (results and weights) in this browser. */
+async function keep(record: StudyRecord, end: StudyEnd, runs: Study['runs']): Promise<void> {
+  const weights: Record<string, Uint8Array> = {};
+  for (const r of runs) if (r.weights) weights[r.name] = r.weights;
+  const run: SavedRun = { version: 1, id: newRunId(new Date()), savedAt: new Date().toISOString(), end, record, weights };
+  storageWorks = await store.saveRun(run);
+  if (storageWorks) saved = [run, ...saved];
+  pastRuns.render(saved, storageWorks);
+  pastRuns.select(run.id);
+}
+
+/** What this browser kept: the settings as last typed, and the past runs (the newest shown). */
+async function restore(): Promise<void> {
+  const settings = await store.settings();
+  if (settings && !busy) {
+    settingsForm.set(settings);
+    refresh();
+  }
+  saved = await store.runs();
+  // Writing the settings back also tells whether this browser keeps anything for the page.
+  storageWorks = await store.saveSettings(parseSettings(settingsForm.raw()).settings ?? DEFAULT_SETTINGS);
+  pastRuns.render(saved, storageWorks);
+  if (saved[0] && !busy && results.empty) showPastRun(saved[0]);
 }
 
 runButton.addEventListener('click', () => void run());
@@ -230,5 +283,6 @@ pauseButton.addEventListener('click', () => {
 stopButton.addEventListener('click', () => study?.stop());
 
 refresh();
+void restore();
 void startGpu();
 void data.load();

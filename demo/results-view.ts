@@ -7,8 +7,7 @@ import { DISPLAY_NAMES } from '../src/study/claims.ts';
 import { SummaryChart } from './charts.ts';
 import { byId, h } from './dom.ts';
 import { download } from './download.ts';
-import { conclusions, percent, studyCsv, studyRecord, summarize, type StudyRecord } from './results.ts';
-import type { VariantRun } from './study.ts';
+import { conclusions, percent, studyCsv, studyRecord, summarize, type ShownRun, type StudyRecord } from './results.ts';
 
 export class ResultsView {
   private readonly section = byId('results');
@@ -16,7 +15,7 @@ export class ResultsView {
   private readonly body = byId('summary-table').querySelector('tbody')!;
   private readonly conclusions = byId('conclusions');
   private readonly verdicts = byId('verdicts').querySelector('tbody')!;
-  private runs: readonly VariantRun[] = [];
+  private runs: readonly ShownRun[] = [];
   private meta: Omit<StudyRecord, 'variants'> | null = null;
 
   constructor() {
@@ -30,12 +29,17 @@ export class ResultsView {
     return `lenet-study-${this.meta!.dataset.name}`;
   }
 
+  /** Nothing shown yet. */
+  get empty(): boolean {
+    return this.meta === null;
+  }
+
   hide(): void {
     this.section.hidden = true;
   }
 
   /** Show the runs as they are; conclusions only once the study has ended. */
-  show(runs: readonly VariantRun[], meta: Omit<StudyRecord, 'variants'>, ended: boolean): void {
+  show(runs: readonly ShownRun[], meta: Omit<StudyRecord, 'variants'>, ended: boolean): void {
     this.runs = runs;
     this.meta = meta;
     const rows = summarize(runs);

@@ -70,7 +70,10 @@ export interface StudyRecord {
   variants: { name: string; status: VariantStatus; message: string | null; epochs: EpochMetrics[]; final: Summary }[];
 }
 
-export function studyRecord(meta: Omit<StudyRecord, 'variants'>, runs: readonly VariantRun[]): StudyRecord {
+/** A variant's run as the results show it: live from the study, or read back from storage. */
+export type ShownRun = Pick<VariantRun, 'name' | 'status' | 'epochs' | 'message' | 'weights'>;
+
+export function studyRecord(meta: Omit<StudyRecord, 'variants'>, runs: readonly ShownRun[]): StudyRecord {
   const finals = summarize(runs);
   return { ...meta, variants: runs.map((r, i) => ({ name: r.name, status: r.status, message: r.message, epochs: r.epochs, final: finals[i]! })) };
 }

@@ -5,6 +5,7 @@ import type { VariantName } from '../src/model/variants.ts';
 import { resolveOptions } from '../src/train/options.ts';
 import type { EpochMetrics, Progress } from '../src/train/types.ts';
 import { conclusions, studyCsv, summarize } from '../demo/results.ts';
+import { checkSavedRun, checkSavedSettings, describeRun, newRunId, shownRuns, sortRuns, type SavedRun } from '../demo/past-runs.ts';
 import { cpuFallback, estimateText, plannedSamples } from '../demo/device.ts';
 import { DEFAULT_SETTINGS, QUICK_RUN, maxTrainImages, quickRun, parseSettings, splitSizes, splitText, toRaw, trainerOptions } from '../demo/settings.ts';
 import { assignFiles, dataBase } from '../demo/sources.ts';
@@ -280,6 +281,47 @@ results('summary and CSV use each variant’s last finished epoch', () => {
 });
 
 results.run();
+
+const past = suite('demo past runs');
+
+function savedRun(savedAt: string): SavedRun {
+  const epochs = [run('baseline', 0.9, 0.85).epochs[0]!, { ...run('baseline', 0.95, 0.875).epochs[0]!, epoch: 2 }];
+  const runs = [{ name: 'baseline' as const, status: 'finished' as const, message: null, epochs }, { ...run('batchnorm', 0.5, 0.5, 'stopped'), epochs: [] }];
+  const finals = summarize(runs);
+  return {
+    version: 1, id: newRunId(new Date(savedAt), () => 0.5), savedAt, end: 'stopped',
+    record: { dataset: { name: 'mnist', source: 'this site', trainImages: 400, validationImages: 100, testImages: 300 }, quirks: false, settings: DEFAULT_SETTINGS, adapter: {},
+      variants: runs.map((r, i) => ({ name: r.name, status: r.status, message: r.message, epochs: r.epochs, final: finals[i]! })) },
+    weights: { baseline: new Uint8Array([1, 2, 3]) },
+  };
+}
+
+past('a stored run is read back only if this page wrote it; described, newest first, shown with its weights', () => {
+  const a = savedRun('2026-12-02T10:31:00.000Z');
+  const b = savedRun('2026-12-02T11:00:00.000Z');
+  assert.is(a.id, '2026-12-02T10:31:00.000Z-80000000');
+  assert.is(checkSavedRun(structuredClone(a))?.id, a.id, 'survives structured clone, as IndexedDB stores it');
+  assert.is(checkSavedRun({ ...a, version: 0 }), null);
+  assert.is(checkSavedRun({ ...a, weights: { baseline: [1, 2, 3] } }), null, 'weights must be bytes');
+  assert.is(checkSavedRun({ ...a, record: { ...a.record, variants: [{ name: 'baseline' }] } }), null);
+  assert.is(checkSavedRun('run'), null);
+  assert.equal(sortRuns([a, b]).map((r) => r.savedAt), [b.savedAt, a.savedAt]);
+  assert.equal(describeRun(a), {
+    title: '2026-12-02 10:31 UTC · mnist · 2 epochs · 400 train / 100 validation / 300 test · stopped',
+    detail: 'Baseline 87.50% · Batch norm –',
+  });
+  const shown = shownRuns(a);
+  assert.equal(shown.map((r) => [r.name, r.status, r.epochs.length, r.weights?.length ?? null]), [['baseline', 'finished', 2, 3], ['batchnorm', 'stopped', 0, null]]);
+  assert.is(summarize(shown)[0]!.testAccuracy, 0.875);
+});
+
+past('stored settings come back only when they still parse', () => {
+  assert.equal(checkSavedSettings(structuredClone({ ...DEFAULT_SETTINGS, epochs: 3 })), { ...DEFAULT_SETTINGS, epochs: 3 });
+  assert.is(checkSavedSettings({ ...DEFAULT_SETTINGS, epochs: 0 }), null);
+  assert.is(checkSavedSettings(null), null);
+});
+
+past.run();
 
 const sources = suite('demo data sources');
 

@@ -182,6 +182,17 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
     assert.is(weights.tensors.has('bn1.running_mean'), variant === 'batchnorm');
   }
 
+  // A reload keeps the settings and the finished run: listed, shown with the same numbers, deletable.
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=past-runs] li').length === 1, { timeout: 30_000 });
+  assert.match(await text(page, '[data-testid=past-runs] li'), /UTC · fashion-mnist · 3 epochs · 400 train \/ 100 validation \/ 300 test · finished/);
+  assert.is(await page.$eval('[data-testid=epochs]', (e) => (e as HTMLInputElement).value), '3');
+  assert.is(await page.$eval('[data-testid=train-images]', (e) => (e as HTMLInputElement).value), '400');
+  const reloaded = await page.$$eval('[data-testid=results-table] tbody tr', (rows) => rows.map((r) => r.querySelector('.test')!.textContent));
+  assert.equal(reloaded, table.map((r) => r.test));
+  const kept = decodeSafetensors(new Uint8Array(await exported(page, '#summary-table tr[data-variant=dropout] button.weights', /^lenet-dropout-.*\.safetensors$/)));
+  assert.equal(kept.tensors.get('fc2.weight')!.shape, [10, 84]);
+
   mkdirSync('out', { recursive: true });
   await page.screenshot({ path: 'out/demo-screenshot.png', fullPage: true });
   if (process.env.DEMO_DOCS_SCREENSHOT === '1') {
@@ -193,6 +204,10 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
   await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, { timeout: 5_000 }).catch(() => {});
   assert.is(await page.evaluate(() => document.documentElement.scrollWidth), 390);
   await page.screenshot({ path: 'out/demo-phone.png', fullPage: true });
+  await page.click('[data-testid=past-runs] li button.delete');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=past-runs] li').length === 0, { timeout: 5_000 });
+  await page.reload();
+  await page.waitForFunction(() => /No runs yet/.test(document.getElementById('past-status')!.textContent!), { timeout: 30_000 });
   await page.browserContext().close();
 });
 
