@@ -7,6 +7,7 @@ import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
   type ChartDataset,
 } from 'chart.js';
+import { DISPLAY_NAMES } from '../src/study/claims.ts';
 import type { EpochMetrics } from '../src/train/types.ts';
 import type { Summary } from './results.ts';
 
@@ -66,7 +67,7 @@ export class VariantChart {
         },
       },
     });
-    describe(this.chart, `${variant}: accuracy and loss per epoch`);
+    describe(this.chart, `${DISPLAY_NAMES[variant] ?? variant}: accuracy and loss per epoch`);
   }
 
   add(m: EpochMetrics): void {
@@ -74,7 +75,7 @@ export class VariantChart {
     const values = [m.trainAccuracy, m.validationAccuracy, m.trainLoss, m.validationLoss];
     values.forEach((v, i) => this.chart.data.datasets[i]!.data.push(v));
     this.chart.update();
-    describe(this.chart, `${this.variant}: accuracy and loss per epoch`);
+    describe(this.chart, `${DISPLAY_NAMES[this.variant] ?? this.variant}: accuracy and loss per epoch`);
   }
 
   destroy(): void {
@@ -99,7 +100,7 @@ export class ComparisonChart {
     this.title = `${heldOut} accuracy per epoch, all variants`;
     (this.chart.options.scales!.y as { title: { text: string } }).title.text = `${heldOut} accuracy`;
     this.chart.data.labels = [];
-    this.chart.data.datasets = variants.map((v) => line(v, VARIANT_COLORS[v] ?? '#555', 'y', false));
+    this.chart.data.datasets = variants.map((v) => ({ ...line(DISPLAY_NAMES[v] ?? v, VARIANT_COLORS[v] ?? '#555', 'y', false), variant: v }));
     this.chart.update();
     describe(this.chart, this.title);
   }
@@ -107,7 +108,7 @@ export class ComparisonChart {
   add(m: EpochMetrics): void {
     const labels = this.chart.data.labels!;
     while (labels.length < m.epoch) labels.push(labels.length + 1);
-    const dataset = this.chart.data.datasets.find((d) => d.label === m.variant);
+    const dataset = this.chart.data.datasets.find((d) => (d as { variant?: string }).variant === m.variant);
     if (!dataset) return;
     dataset.data[m.epoch - 1] = m.validationAccuracy ?? m.testAccuracy;
     this.chart.update();
@@ -131,7 +132,7 @@ export class SummaryChart {
 
   show(rows: readonly Summary[]): void {
     const series = [['train', 'trainAccuracy', '#93c5fd'], ['validation', 'validationAccuracy', '#3b82f6'], ['test', 'testAccuracy', '#1e3a8a']] as const;
-    this.chart.data.labels = rows.map((r) => r.variant);
+    this.chart.data.labels = rows.map((r) => DISPLAY_NAMES[r.variant] ?? r.variant);
     this.chart.data.datasets = series.map(([label, key, color]) => ({ label, data: rows.map((r) => r[key]), backgroundColor: color }));
     // Start the axis a little below the lowest bar: the differences are a few points, not tens.
     const values = rows.flatMap((r) => series.map(([, key]) => r[key])).filter((v): v is number => v !== null);

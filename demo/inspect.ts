@@ -13,7 +13,7 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
 /** Rows are true classes, columns predictions; a cell's shade is its share of the row. */
 export function confusionTable(counts: number[][], classNames: readonly string[]): HTMLTableElement {
   const head = h('tr', {}, h('th', { scope: 'col' }, 'true ↓ / predicted →'),
-    ...classNames.map((name, i) => h('th', { scope: 'col', title: name }, String(i))), h('th', { scope: 'col' }, 'recall'));
+    ...classNames.map((name, i) => h('th', { scope: 'col', className: 'class-name', title: `predicted ${name}` }, `${i} ${name}`)), h('th', { scope: 'col' }, 'recall'));
   const rows = counts.map((row, t) => {
     const total = row.reduce((a, b) => a + b, 0);
     const cells = row.map((n, p) => {

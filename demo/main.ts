@@ -8,13 +8,17 @@ import type { VariantName } from '../src/model/variants.ts';
 import { disposeDataset, uploadDataset, type ResidentDataset } from '../src/data/resident.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { DataPanel, type LoadedDataset } from './data-panel.ts';
+import { cpuFallback, estimateText, plannedSamples } from './device.ts';
 import { byId } from './dom.ts';
 import { count, duration } from './format.ts';
+import { newRunId, shownRuns, type SavedRun } from './past-runs.ts';
+import { PastRunsView } from './past-runs-view.ts';
 import { PredictionsView } from './predictions-view.ts';
-import { summarize, type StudyRecord } from './results.ts';
+import { studyRecord, summarize, type StudyRecord } from './results.ts';
 import { ResultsView } from './results-view.ts';
 import { SettingsForm } from './settings-form.ts';
-import { splitSizes, trainerOptions, type Settings } from './settings.ts';
+import { DEFAULT_SETTINGS, parseSettings, splitSizes, testSize, trainerOptions, type DatasetSize, type Settings } from './settings.ts';
+import { Store } from './store.ts';
 import { Study, type StudyEnd } from './study.ts';
 import { TrainingView } from './training-view.ts';
 
@@ -24,9 +28,13 @@ const stopButton = byId<HTMLButtonElement>('stop');
 const runState = byId('run-state');
 const runMessage = byId('run-message');
 const gpuNotice = byId('gpu');
+const fallbackNotice = byId('fallback');
+const estimate = byId('estimate');
 
 let gpu: Gpu | null = null;
 let gpuProblem: string | null = 'Checking WebGPU…';
+/** Training samples per second measured on this device by the last run (all variants together). */
+let measuredRate: number | null = null;
 let resident: ResidentDataset | null = null;
 let trainers = new Map<VariantName, Trainer>();
 let study: Study | null = null;
@@ -36,7 +44,15 @@ let busy = false;
 const training = new TrainingView();
 const results = new ResultsView();
 const predictions = new PredictionsView();
-const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => refresh());
+const store = new Store();
+const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => {
+  refresh();
+  const typed = parseSettings(settingsForm.raw()).settings;
+  if (typed) void store.saveSettings(typed);
+});
+const pastRuns = new PastRunsView({ show: showPastRun, delete: deletePastRun });
+let saved: SavedRun[] = [];
+let storageWorks = true;
 const data = new DataPanel(() => refresh());
 
 function say(message: string | null): void {
@@ -45,10 +61,37 @@ function say(message: string | null): void {
 }
 
 /** Run is possible only with a GPU, a dataset and valid settings; everything else waits. */
+function datasetSize(): DatasetSize | undefined {
+  const d = data.loaded?.dataset;
+  return d ? { train: d.train.count, test: d.test.count } : undefined;
+}
+
 function refresh(): void {
-  const parsed = settingsForm.check(data.loaded?.dataset.train.count);
+  const parsed = settingsForm.check(datasetSize());
   runButton.disabled = busy || gpuProblem !== null || !data.loaded || !parsed.settings;
   runButton.title = gpuProblem ?? (!data.loaded ? 'load a dataset first' : !parsed.settings ? 'fix the settings marked in red' : '');
+  const size = datasetSize();
+  if (!busy) {
+    estimate.textContent = parsed.settings && size
+      ? `This run: ${estimateText(plannedSamples(parsed.settings.epochs, splitSizes(parsed.settings, size.train).train, parsed.settings.variants.length), measuredRate)}`
+      : '';
+  }
+}
+
+/** A software adapter trains some hundred times slower than a GPU: say so before Run, with the way out. */
+async function checkFallback(g: Gpu): Promise<void> {
+  let flag: boolean | undefined;
+  try {
+    const adapter = await navigator.gpu.requestAdapter();
+    const info = adapter?.info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined;
+    flag = info?.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean } | null)?.isFallbackAdapter;
+  } catch {
+    // The description below still tells most fallbacks apart.
+  }
+  const reason = cpuFallback({ ...g.adapter, isFallbackAdapter: flag });
+  fallbackNotice.hidden = reason === null;
+  fallbackNotice.textContent = reason === null ? '' : `CPU fallback: ${reason}, so training runs on the processor, some hundred times ` +
+    'slower than on a GPU. The original study’s 50 epochs would take many hours here: use the Quick run preset, or a few hundred images.';
 }
 
 async function startGpu(): Promise<void> {
@@ -72,6 +115,7 @@ async function startGpu(): Promise<void> {
     `${count(limits.maxComputeWorkgroupStorageSize / 1024)} KiB shared memory per workgroup` +
     `${gpu.features.length ? `; features: ${gpu.features.join(', ')}` : ''}.`;
   gpu.onLost(deviceLost);
+  await checkFallback(gpu);
   refresh();
 }
 
@@ -122,7 +166,7 @@ function setBusy(value: boolean): void {
 }
 
 async function run(): Promise<void> {
-  const parsed = settingsForm.check(data.loaded?.dataset.train.count);
+  const parsed = settingsForm.check(datasetSize());
   if (!gpu || gpuProblem || !data.loaded || !parsed.settings || busy) return;
   const settings = parsed.settings;
   const loaded = data.loaded;
@@ -131,6 +175,7 @@ async function run(): Promise<void> {
   trainers = new Map();
   predictions.hide();
   results.hide();
+  pastRuns.select(null);
   setBusy(true);
   try {
     trainers = await buildTrainers(gpu, residentDataset(gpu, loaded), settings);
@@ -141,7 +186,7 @@ async function run(): Promise<void> {
     return;
   }
   const sizes = splitSizes(settings, loaded.dataset.train.count);
-  const testImages = settings.testLimit > 0 ? Math.min(settings.testLimit, loaded.dataset.test.count) : loaded.dataset.test.count;
+  const testImages = testSize(settings, loaded.dataset.test.count);
   const meta: Omit<StudyRecord, 'variants'> = {
     dataset: { name: loaded.dataset.name, source: loaded.source, trainImages: sizes.train, validationImages: sizes.validation, testImages },
     quirks: settings.quirks,
@@ -169,14 +214,57 @@ async function run(): Promise<void> {
     study = null;
     setBusy(false);
   }
-  training.progress(current);
+  const stats = current.stats();
+  if (stats.done > 0 && stats.samplesPerSecond > 0) measuredRate = stats.samplesPerSecond;
+  training.final(current, end);
   runState.textContent = `${end === 'lost' ? 'Device lost' : end === 'stopped' ? 'Stopped' : 'Finished'} after ${duration((performance.now() - started) / 1000)}.`;
   results.show(current.runs, meta, true);
+  if (current.runs.some((r) => r.epochs.length > 0)) await keep(studyRecord(meta, current.runs), end, current.runs);
   if (end === 'lost') return;
   // Best test accuracy first; a diverged or failed model has nothing to show.
   const ranked = summarize(current.runs).filter((r) => r.status !== 'diverged' && r.status !== 'failed')
     .sort((a, b) => (b.testAccuracy ?? -1) - (a.testAccuracy ?? -1));
   await predictions.show(new Map(ranked.map((r) => [r.variant, trainers.get(r.variant as VariantName)!])), loaded.dataset);
+}
+
+/** Show a kept run in the results section, as when it ended. */
+function showPastRun(run: SavedRun): void {
+  if (busy) return;
+  const { variants: _, ...meta } = run.record;
+  predictions.hide();
+  results.show(shownRuns(run), meta, true);
+  pastRuns.select(run.id);
+}
+
+async function deletePastRun(run: SavedRun): Promise<void> {
+  await store.deleteRun(run.id);
+  saved = saved.filter((r) => r.id !== run.id);
+  pastRuns.render(saved, storageWorks);
+}
+
+/** Keep an ended run (results and weights) in this browser. */
+async function keep(record: StudyRecord, end: StudyEnd, runs: Study['runs']): Promise<void> {
+  const weights: Record<string, Uint8Array> = {};
+  for (const r of runs) if (r.weights) weights[r.name] = r.weights;
+  const run: SavedRun = { version: 1, id: newRunId(new Date()), savedAt: new Date().toISOString(), end, record, weights };
+  storageWorks = await store.saveRun(run);
+  if (storageWorks) saved = [run, ...saved];
+  pastRuns.render(saved, storageWorks);
+  pastRuns.select(run.id);
+}
+
+/** What this browser kept: the settings as last typed, and the past runs (the newest shown). */
+async function restore(): Promise<void> {
+  const settings = await store.settings();
+  if (settings && !busy) {
+    settingsForm.set(settings);
+    refresh();
+  }
+  saved = await store.runs();
+  // Writing the settings back also tells whether this browser keeps anything for the page.
+  storageWorks = await store.saveSettings(parseSettings(settingsForm.raw()).settings ?? DEFAULT_SETTINGS);
+  pastRuns.render(saved, storageWorks);
+  if (saved[0] && !busy && results.empty) showPastRun(saved[0]);
 }
 
 runButton.addEventListener('click', () => void run());
@@ -195,5 +283,6 @@ pauseButton.addEventListener('click', () => {
 stopButton.addEventListener('click', () => study?.stop());
 
 refresh();
+void restore();
 void startGpu();
 void data.load();

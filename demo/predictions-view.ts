@@ -1,5 +1,6 @@
 /** The test-predictions section: pick a variant, see its confusion matrix and test images with labels. */
 import type { Dataset } from '../src/data/dataset.ts';
+import { DISPLAY_NAMES } from '../src/study/claims.ts';
 import { byId, h } from './dom.ts';
 import { confusionMatrix, confusionTable, predictionGrid } from './inspect.ts';
 
@@ -33,7 +34,7 @@ export class PredictionsView {
   async show(predictors: Map<string, Predictor>, dataset: Dataset): Promise<void> {
     this.predictors = predictors;
     this.dataset = dataset;
-    this.select.replaceChildren(...[...predictors.keys()].map((name) => h('option', { value: name }, name)));
+    this.select.replaceChildren(...[...predictors.keys()].map((name) => h('option', { value: name }, DISPLAY_NAMES[name] ?? name)));
     this.section.hidden = predictors.size === 0;
     if (predictors.size) await this.predict();
   }
@@ -51,7 +52,8 @@ export class PredictionsView {
   private async predict(): Promise<void> {
     const ticket = ++this.ticket;
     const name = this.select.value;
-    this.status.textContent = `Predicting the test images with ${name}…`;
+    const label = DISPLAY_NAMES[name] ?? name;
+    this.status.textContent = `Predicting the test images with ${label}…`;
     try {
       const predictions = await this.predictors.get(name)!.predictTest();
       if (ticket !== this.ticket) return;
@@ -59,11 +61,11 @@ export class PredictionsView {
       const test = this.dataset!.test;
       const counts = confusionMatrix(test.labels, predictions, this.dataset!.classNames.length);
       const correct = counts.reduce((sum, row, i) => sum + row[i]!, 0);
-      this.status.textContent = `${name}: ${correct} of ${predictions.length} test images right (${((100 * correct) / predictions.length).toFixed(2)}%), with the weights as they are now.`;
+      this.status.textContent = `${label}: ${correct} of ${predictions.length} test images right (${((100 * correct) / predictions.length).toFixed(2)}%), with the weights as they are now.`;
       byId('confusion').replaceChildren(confusionTable(counts, this.dataset!.classNames));
       this.drawGrid();
     } catch (error) {
-      if (ticket === this.ticket) this.status.textContent = `Could not predict with ${name}: ${(error as Error).message}`;
+      if (ticket === this.ticket) this.status.textContent = `Could not predict with ${label}: ${(error as Error).message}`;
     }
   }
 

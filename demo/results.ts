@@ -3,7 +3,7 @@
  * conclusions drawn from them, and the JSON and CSV exports. No DOM, so tested in Node.
  */
 import { CLASSES } from '../src/model/lenet.ts';
-import { analyze, type Verdict } from '../src/study/claims.ts';
+import { DISPLAY_NAMES, analyze, type Verdict } from '../src/study/claims.ts';
 import type { EpochMetrics } from '../src/train/types.ts';
 import type { VariantRun, VariantStatus } from './study.ts';
 
@@ -52,7 +52,7 @@ export interface Sizes {
 export function conclusions(runs: readonly Pick<VariantRun, 'name' | 'status' | 'epochs' | 'message'>[], sizes: Sizes, quirks: boolean): { lines: string[]; verdicts: Verdict[] } {
   const lines: string[] = [];
   const left = runs.filter((r) => r.status !== 'finished');
-  if (left.length) lines.push(`Not finished: ${left.map((r) => `${r.name} (${r.status}, ${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'})`).join(', ')}; their last finished epoch is used.`);
+  if (left.length) lines.push(`Not finished: ${left.map((r) => `${DISPLAY_NAMES[r.name] ?? r.name} (${r.status}, ${r.epochs.length} epoch${r.epochs.length === 1 ? '' : 's'})`).join(', ')}; their last finished epoch is used.`);
   const analysis = analyze({
     variants: runs.map((r) => r.name),
     runs: runs.map((r) => ({ variant: r.name, seed: 0, status: r.status === 'diverged' ? 'diverged' : 'complete', epochs: r.epochs, error: r.message })),
@@ -70,7 +70,10 @@ export interface StudyRecord {
   variants: { name: string; status: VariantStatus; message: string | null; epochs: EpochMetrics[]; final: Summary }[];
 }
 
-export function studyRecord(meta: Omit<StudyRecord, 'variants'>, runs: readonly VariantRun[]): StudyRecord {
+/** A variant's run as the results show it: live from the study, or read back from storage. */
+export type ShownRun = Pick<VariantRun, 'name' | 'status' | 'epochs' | 'message' | 'weights'>;
+
+export function studyRecord(meta: Omit<StudyRecord, 'variants'>, runs: readonly ShownRun[]): StudyRecord {
   const finals = summarize(runs);
   return { ...meta, variants: runs.map((r, i) => ({ name: r.name, status: r.status, message: r.message, epochs: r.epochs, final: finals[i]! })) };
 }

@@ -186,18 +186,23 @@ export class Study {
     this.activeSince = running ? performance.now() : null;
   }
 
-  /** Samples trained and still to train over all variants, the rate, and the time left. */
-  stats(): { done: number; total: number; samplesPerSecond: number; secondsLeft: number } {
+  /**
+   * Samples trained and still to train over all variants (`total` drops what a variant that ended
+   * early no longer needs; `planned` does not), the rate, and the time left.
+   */
+  stats(): { done: number; total: number; planned: number; samplesPerSecond: number; secondsLeft: number } {
     let done = 0;
     let total = 0;
+    let planned = 0;
     for (const run of this.runs) {
       const trained = run.epochs.length * run.trainer.trainSize + run.epochSamples;
       done += trained;
+      planned += this.epochs * run.trainer.trainSize;
       // A variant that ended early no longer needs its remaining epochs.
       total += !ENDED.includes(run.status) ? this.epochs * run.trainer.trainSize : trained;
     }
     const seconds = this.activeSeconds + (this.activeSince !== null ? (performance.now() - this.activeSince) / 1000 : 0);
     const samplesPerSecond = seconds > 0 ? done / seconds : 0;
-    return { done, total, samplesPerSecond, secondsLeft: samplesPerSecond > 0 ? (total - done) / samplesPerSecond : Infinity };
+    return { done, total, planned, samplesPerSecond, secondsLeft: samplesPerSecond > 0 ? (total - done) / samplesPerSecond : Infinity };
   }
 }

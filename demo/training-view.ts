@@ -3,12 +3,13 @@
  * chart), the comparison chart, and the progress bar with samples per second and time left.
  * Progress events arrive many times a second; the bar is redrawn at most once per frame.
  */
+import { DISPLAY_NAMES } from '../src/study/claims.ts';
 import type { EpochMetrics } from '../src/train/types.ts';
 import { ComparisonChart, VariantChart } from './charts.ts';
 import { byId, h } from './dom.ts';
 import { count, duration } from './format.ts';
 import { percent } from './results.ts';
-import type { Study, VariantRun } from './study.ts';
+import type { Study, StudyEnd, VariantRun } from './study.ts';
 
 interface Card {
   element: HTMLElement;
@@ -35,13 +36,18 @@ export class TrainingView {
       const detail = h('span', { className: 'detail' }, `0 / ${epochs} epochs`);
       const message = h('p', { className: 'message', hidden: true });
       const element = h('article', { className: 'card', 'data-variant': name, 'data-status': 'queued' },
-        h('h3', {}, name, ' ', h('span', { className: 'badge' }, 'queued')), detail, h('figure', { className: 'chart' }, canvas), message);
+        h('h3', {}, DISPLAY_NAMES[name] ?? name, ' ', h('span', { className: 'badge' }, 'queued')), detail, h('figure', { className: 'chart' }, canvas), message);
       container.append(element);
       this.cards.set(name, { element, detail, message, chart: new VariantChart(canvas, name) });
     }
     this.comparison.reset(variants, heldOut);
     this.bar.value = 0;
-    this.text.textContent = '';
+    this.text.textContent = 'Starting…';
+  }
+
+  /** Before the first step: what is happening instead (e.g. compiling shaders). */
+  stage(text: string): void {
+    this.text.textContent = text;
   }
 
   epoch(run: VariantRun, m: EpochMetrics, epochs: number): void {
@@ -68,8 +74,22 @@ export class TrainingView {
       const s = study.stats();
       this.bar.max = Math.max(1, s.total);
       this.bar.value = s.done;
-      const rate = s.samplesPerSecond > 0 ? ` · ${count(s.samplesPerSecond)} samples/s · ${duration(s.secondsLeft)} left` : '';
+      const rate = s.samplesPerSecond > 0 && s.done > 0 ? ` · ${count(s.samplesPerSecond)} samples/s · ${duration(s.secondsLeft)} left` : ' · measuring the speed…';
       this.text.textContent = `${count(s.done)} / ${count(s.total)} training samples${rate}`;
     });
+  }
+
+  /** The run has ended: what was trained, against what was planned. */
+  final(study: Study, end: StudyEnd): void {
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    const s = study.stats();
+    this.bar.max = Math.max(1, s.planned);
+    this.bar.value = s.done;
+    const rate = s.samplesPerSecond > 0 ? ` · ${count(s.samplesPerSecond)} samples/s` : '';
+    this.text.textContent = s.done === s.planned
+      ? `${count(s.done)} / ${count(s.planned)} training samples${rate}`
+      : `${end === 'finished' ? 'Ended' : end === 'lost' ? 'Device lost' : 'Stopped'}: trained ${count(s.done)} of ${count(s.planned)} planned samples ` +
+        `(${Math.floor((100 * s.done) / Math.max(1, s.planned))}%)${rate}`;
   }
 }

@@ -5,20 +5,26 @@ import type { VariantName } from '../src/model/variants.ts';
 import { resolveOptions } from '../src/train/options.ts';
 import type { EpochMetrics, Progress } from '../src/train/types.ts';
 import { conclusions, studyCsv, summarize } from '../demo/results.ts';
-import { DEFAULT_SETTINGS, parseSettings, toRaw, trainerOptions } from '../demo/settings.ts';
+import { checkSavedRun, checkSavedSettings, describeRun, newRunId, shownRuns, sortRuns, type SavedRun } from '../demo/past-runs.ts';
+import { cpuFallback, estimateText, plannedSamples } from '../demo/device.ts';
+import { DEFAULT_SETTINGS, QUICK_RUN, maxTrainImages, quickRun, parseSettings, splitSizes, splitText, toRaw, trainerOptions } from '../demo/settings.ts';
 import { assignFiles, dataBase } from '../demo/sources.ts';
 import { Study, type StudyTrainer, type VariantStatus } from '../demo/study.ts';
 
 const settings = suite('demo settings');
 
+const MNIST = { train: 60_000, test: 10_000 };
+
 settings('the defaults are the study’s and parse back unchanged', () => {
-  const parsed = parseSettings(toRaw(DEFAULT_SETTINGS), 60_000);
+  const parsed = parseSettings(toRaw(DEFAULT_SETTINGS), MNIST);
   assert.equal(parsed.errors, {});
   assert.equal(parsed.settings, DEFAULT_SETTINGS);
   assert.is(DEFAULT_SETTINGS.epochs, 50);
   assert.is(DEFAULT_SETTINGS.batchSize, 64);
   const options = resolveOptions(trainerOptions(DEFAULT_SETTINGS, 'weight-decay', 60_000));
   assert.is(options.validationSize, 12_000);
+  assert.is(options.trainLimit, 0);
+  assert.is(splitText(DEFAULT_SETTINGS, MNIST), '48,000 train · 12,000 validation · 10,000 test images');
   assert.is(options.optimizer.kind, 'adam');
   assert.is(options.optimizer.lr, 1e-3);
   assert.is(options.variant.weightDecay, 1e-3);
@@ -46,13 +52,76 @@ settings('a value outside its range is refused with the range, and nothing parse
 
 settings('rules that need the dataset: training images left, batch norm’s last batch', () => {
   const raw = { ...toRaw(DEFAULT_SETTINGS), trainLimit: '129', validationFraction: '0' };
-  assert.match(parseSettings(raw, 60_000).errors.batchSize!, /129 training images in batches of 64 leave a last batch of 1/);
-  assert.ok(parseSettings({ ...raw, variants: ['baseline'] }, 60_000).settings, 'without batch norm a last batch of 1 is fine');
+  assert.match(parseSettings(raw, MNIST).errors.batchSize!, /129 training images in batches of 64 leave a last batch of 1/);
+  assert.ok(parseSettings({ ...raw, variants: ['baseline'] }, MNIST).settings, 'without batch norm a last batch of 1 is fine');
   assert.ok(parseSettings(raw).settings, 'without a dataset the rule waits');
-  assert.match(parseSettings({ ...raw, trainLimit: '1', validationFraction: '0.5' }, 60_000).errors.validationFraction!, /leaves no training images/);
+  const tiny = { train: 30, test: 20 };
+  assert.match(parseSettings({ ...raw, trainLimit: '0', validationFraction: '0.5', batchSize: '8' }, tiny).errors.validationFraction!,
+    /^Validation split leaves 15 training images, fewer than 20$/);
+});
+
+settings('limits come from the loaded dataset: train images leave room for the validation split, batch ≤ train images', () => {
+  const raw = toRaw(DEFAULT_SETTINGS);
+  // 60,000 images with a 0.2 split: at most 48,000 to train on, 12,000 held out beside them.
+  assert.is(maxTrainImages(60_000, 0.2), 48_000);
+  assert.is(parseSettings({ ...raw, trainLimit: '48000' }, MNIST).errors.trainLimit, undefined);
+  assert.is(parseSettings({ ...raw, trainLimit: '48001' }, MNIST).errors.trainLimit, 'Train images must be 0 (all) or a whole number in [20, 48,000]');
+  assert.is(parseSettings({ ...raw, trainLimit: '10000000' }, MNIST).errors.trainLimit, 'Train images must be 0 (all) or a whole number in [20, 48,000]');
+  assert.is(parseSettings({ ...raw, trainLimit: '60000', validationFraction: '0' }, MNIST).errors.trainLimit, undefined);
+  assert.is(parseSettings({ ...raw, trainLimit: '3' }, MNIST).errors.trainLimit, 'Train images must be 0 (all) or a whole number in [20, 48,000]');
+  assert.is(parseSettings({ ...raw, testLimit: '10001' }, MNIST).errors.testLimit, 'Test images must be 0 (all) or a whole number in [10, 10,000]');
+  assert.is(parseSettings({ ...raw, testLimit: '5' }).errors.testLimit, 'Test images must be 0 (all) or a whole number in [10, 10,000,000]');
+  // The batch cannot be larger than the training images it is drawn from.
+  const small = { ...raw, trainLimit: '320' };
+  assert.is(parseSettings({ ...small, batchSize: '4096' }, MNIST).errors.batchSize, 'Batch size must be a whole number in [2, 320]');
+  assert.is(parseSettings({ ...small, batchSize: '320' }, MNIST).errors.batchSize, undefined);
+  assert.is(parseSettings({ ...small, batchSize: '4096' }).errors.batchSize, undefined, 'without a dataset only the engine limit applies');
+  // The split a run actually uses: the train images, the validation split on top (its share of both), the test images.
+  const parsed = parseSettings({ ...raw, trainLimit: '400', testLimit: '300' }, MNIST).settings!;
+  assert.equal(splitSizes(parsed, MNIST.train), { train: 400, validation: 100 });
+  assert.is(splitText(parsed, MNIST), '400 train · 100 validation · 300 test images');
+  const options = trainerOptions(parsed, 'baseline', MNIST.train);
+  assert.equal([options.trainLimit, options.validationSize, options.testLimit], [500, 100, 300]);
+  // Every limit the form can accept is one the dataset holds.
+  for (const fraction of [0, 0.1, 0.2, 0.25, 0.3, 0.5]) {
+    for (const n of [20, 33, 1000, 60_000]) {
+      const train = maxTrainImages(n, fraction);
+      const sizes = splitSizes({ trainLimit: train, validationFraction: fraction }, n);
+      assert.ok(sizes.train + sizes.validation <= n && sizes.train === train, `${n} images, split ${fraction}`);
+    }
+  }
+});
+
+settings('the quick-run preset parses on the real datasets', () => {
+  const quick = parseSettings(toRaw(quickRun(DEFAULT_SETTINGS, MNIST)), MNIST).settings!;
+  assert.equal(quickRun(DEFAULT_SETTINGS, MNIST), { ...DEFAULT_SETTINGS, ...QUICK_RUN });
+  assert.equal([quick.epochs, quick.trainLimit], [3, 5000]);
+  assert.is(splitText(quick, MNIST), '5,000 train · 1,250 validation · 2,000 test images');
+  const small = quickRun(DEFAULT_SETTINGS, { train: 2000, test: 500 });
+  assert.equal([small.epochs, small.trainLimit, small.testLimit], [3, 1600, 500], 'cut to a small dataset');
+  assert.ok(parseSettings(toRaw(small), { train: 2000, test: 500 }).settings);
 });
 
 settings.run();
+
+const device = suite('demo device notice');
+
+device('a CPU fallback is recognised by the browser’s flag or a software renderer’s name', () => {
+  assert.is(cpuFallback({ isFallbackAdapter: true }), 'the browser reports a fallback adapter');
+  assert.is(cpuFallback({ vendor: 'google', architecture: 'swiftshader', description: '' }), 'the adapter is swiftshader, a software renderer');
+  assert.is(cpuFallback({ description: 'SwiftShader Device (Subzero)' }), 'the adapter is SwiftShader, a software renderer');
+  assert.is(cpuFallback({ vendor: 'mesa', device: 'llvmpipe (LLVM 15.0.7, 256 bits)' }), 'the adapter is llvmpipe, a software renderer');
+  assert.is(cpuFallback({ vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA GeForce RTX 3060', isFallbackAdapter: false }), null);
+});
+
+device('the estimate uses the measured rate, or says it will be measured', () => {
+  const samples = plannedSamples(50, 48_000, 4);
+  assert.is(samples, 9_600_000);
+  assert.is(estimateText(samples, 160), '9,600,000 training samples: about 16 h 40 min at the 160 samples/s measured on this device.');
+  assert.is(estimateText(1200, null), '1,200 training samples; the time is measured from the first steps of the run.');
+});
+
+device.run();
 
 /** A trainer that trains instantly: `steps` per turn, an optional divergence at an epoch. */
 class FakeTrainer implements StudyTrainer {
@@ -190,7 +259,7 @@ results('conclusions come from the shared claims module: one seed establishes no
   const tiny = conclusions([run('baseline', 0.5, 0.5), run('dropout', 0.5, 0.52)], { train: 300, validation: 0, test: 100 }, false);
   assert.match(tiny.lines.join('\n'), /Tiny budget: 300 training and 100 test images/);
   const diverged = conclusions([run('baseline', 0.9, 0.88), run('dropout', 0.3, 0.3, 'diverged')], FULL, false);
-  assert.match(diverged.lines[0]!, /^Not finished: dropout \(diverged, 1 epoch\)/);
+  assert.match(diverged.lines[0]!, /^Not finished: Dropout \(diverged, 1 epoch\)/);
   assert.match(diverged.lines.join('\n'), /Dropout \(seed 0\) diverged/);
 });
 
@@ -212,6 +281,47 @@ results('summary and CSV use each variant’s last finished epoch', () => {
 });
 
 results.run();
+
+const past = suite('demo past runs');
+
+function savedRun(savedAt: string): SavedRun {
+  const epochs = [run('baseline', 0.9, 0.85).epochs[0]!, { ...run('baseline', 0.95, 0.875).epochs[0]!, epoch: 2 }];
+  const runs = [{ name: 'baseline' as const, status: 'finished' as const, message: null, epochs }, { ...run('batchnorm', 0.5, 0.5, 'stopped'), epochs: [] }];
+  const finals = summarize(runs);
+  return {
+    version: 1, id: newRunId(new Date(savedAt), () => 0.5), savedAt, end: 'stopped',
+    record: { dataset: { name: 'mnist', source: 'this site', trainImages: 400, validationImages: 100, testImages: 300 }, quirks: false, settings: DEFAULT_SETTINGS, adapter: {},
+      variants: runs.map((r, i) => ({ name: r.name, status: r.status, message: r.message, epochs: r.epochs, final: finals[i]! })) },
+    weights: { baseline: new Uint8Array([1, 2, 3]) },
+  };
+}
+
+past('a stored run is read back only if this page wrote it; described, newest first, shown with its weights', () => {
+  const a = savedRun('2026-12-02T10:31:00.000Z');
+  const b = savedRun('2026-12-02T11:00:00.000Z');
+  assert.is(a.id, '2026-12-02T10:31:00.000Z-80000000');
+  assert.is(checkSavedRun(structuredClone(a))?.id, a.id, 'survives structured clone, as IndexedDB stores it');
+  assert.is(checkSavedRun({ ...a, version: 0 }), null);
+  assert.is(checkSavedRun({ ...a, weights: { baseline: [1, 2, 3] } }), null, 'weights must be bytes');
+  assert.is(checkSavedRun({ ...a, record: { ...a.record, variants: [{ name: 'baseline' }] } }), null);
+  assert.is(checkSavedRun('run'), null);
+  assert.equal(sortRuns([a, b]).map((r) => r.savedAt), [b.savedAt, a.savedAt]);
+  assert.equal(describeRun(a), {
+    title: '2026-12-02 10:31 UTC · mnist · 2 epochs · 400 train / 100 validation / 300 test · stopped',
+    detail: 'Baseline 87.50% · Batch norm –',
+  });
+  const shown = shownRuns(a);
+  assert.equal(shown.map((r) => [r.name, r.status, r.epochs.length, r.weights?.length ?? null]), [['baseline', 'finished', 2, 3], ['batchnorm', 'stopped', 0, null]]);
+  assert.is(summarize(shown)[0]!.testAccuracy, 0.875);
+});
+
+past('stored settings come back only when they still parse', () => {
+  assert.equal(checkSavedSettings(structuredClone({ ...DEFAULT_SETTINGS, epochs: 3 })), { ...DEFAULT_SETTINGS, epochs: 3 });
+  assert.is(checkSavedSettings({ ...DEFAULT_SETTINGS, epochs: 0 }), null);
+  assert.is(checkSavedSettings(null), null);
+});
+
+past.run();
 
 const sources = suite('demo data sources');
 

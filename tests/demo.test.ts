@@ -108,10 +108,14 @@ const percentOf = (cell: string): number => {
 test('a small study runs to the end: four variants, table = exported JSON, charts drawn, predictions, exports', async () => {
   const page = await open();
   await ready(page);
+  // SwiftShader is a CPU fallback: the page says so before Run, and what the settings will train.
+  assert.match(await text(page, '[data-testid=cpu-fallback]'), /^CPU fallback: (the browser reports a fallback adapter|the adapter is swiftshader, a software renderer), so training runs on the processor.*Quick run preset/);
   await fill(page, 'epochs', '3');
-  await fill(page, 'trainLimit', '500');
+  await fill(page, 'trainLimit', '400');
   await fill(page, 'testLimit', '300');
-  await page.click('#run');
+  assert.is(await text(page, '[data-testid=split]'), 'This run: 400 train · 100 validation · 300 test images.');
+  assert.match(await text(page, '[data-testid=estimate]'), /^This run: 4,800 training samples; the time is measured from the first steps of the run\.$/);
+  await page.click('[data-testid=run]');
   await page.waitForFunction(() => /^(Finished|Stopped|Device lost)/.test(document.getElementById('run-state')!.textContent!), { timeout: 240_000, polling: 500 });
   assert.match(await text(page, '#run-state'), /^Finished after/);
   assert.match(await text(page, '#progress-text'), /^4,800 \/ 4,800 training samples · [\d,]+ samples\/s/);
@@ -119,12 +123,14 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
   const cards = await page.$$eval('.card', (els) => els.map((e) => [e.getAttribute('data-variant'), e.getAttribute('data-status')]));
   assert.equal(cards, [['baseline', 'finished'], ['dropout', 'finished'], ['weight-decay', 'finished'], ['batchnorm', 'finished']]);
 
-  const table = await page.$$eval('#summary-table tbody tr', (rows) => rows.map((r) => ({
-    variant: r.getAttribute('data-variant')!,
+  const table = await page.$$eval('[data-testid=results-table] tbody tr', (rows) => rows.map((r) => ({
+    variant: r.getAttribute('data-variant')!, name: r.querySelector('th')!.textContent!,
     epochs: r.children[2]!.textContent!,
     train: r.querySelector('.train')!.textContent!, validation: r.querySelector('.validation')!.textContent!, test: r.querySelector('.test')!.textContent!,
   })));
   assert.is(table.length, 4);
+  assert.equal(table.map((r) => r.name), ['Baseline', 'Dropout', 'Weight decay', 'Batch norm']);
+  assert.equal(await page.$$eval('.card h3', (els) => els.map((e) => e.firstChild!.textContent)), ['Baseline', 'Dropout', 'Weight decay', 'Batch norm']);
 
   // Every chart holds data: 4 series × 3 epochs per variant, 4 × 3 in the comparison, 4 × 3 bars in the summary.
   const points = await page.$$eval('canvas[data-points]', (els) => els.map((e) => [e.closest('[data-variant]')?.getAttribute('data-variant') ?? e.id, Number(e.getAttribute('data-points'))]));
@@ -143,6 +149,10 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
   await page.waitForFunction(() => document.querySelectorAll('#test-grid figure').length > 0, { timeout: 60_000 });
   const matrix = await page.$$eval('#confusion tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 10).map((c) => Number(c.textContent))));
   assert.is(matrix.length, 10);
+  // Class names on both axes.
+  const classNames = await page.$$eval('#samples figcaption', (els) => els.map((e) => e.textContent!));
+  assert.equal(await page.$$eval('#confusion thead th.class-name', (els) => els.map((e) => e.textContent)), classNames.map((n, i) => `${i} ${n}`));
+  assert.equal(await page.$$eval('#confusion tbody th', (els) => els.map((e) => e.textContent)), classNames.map((n, i) => `${i} ${n}`));
   assert.is(matrix.flat().reduce((a, b) => a + b, 0), 300);
   assert.match(await text(page, '#inspect-status'), /of 300 test images right/);
   assert.match(await text(page, '#test-grid figure figcaption'), /true: /);
@@ -172,6 +182,17 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
     assert.is(weights.tensors.has('bn1.running_mean'), variant === 'batchnorm');
   }
 
+  // A reload keeps the settings and the finished run: listed, shown with the same numbers, deletable.
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=past-runs] li').length === 1, { timeout: 30_000 });
+  assert.match(await text(page, '[data-testid=past-runs] li'), /UTC · fashion-mnist · 3 epochs · 400 train \/ 100 validation \/ 300 test · finished/);
+  assert.is(await page.$eval('[data-testid=epochs]', (e) => (e as HTMLInputElement).value), '3');
+  assert.is(await page.$eval('[data-testid=train-images]', (e) => (e as HTMLInputElement).value), '400');
+  const reloaded = await page.$$eval('[data-testid=results-table] tbody tr', (rows) => rows.map((r) => r.querySelector('.test')!.textContent));
+  assert.equal(reloaded, table.map((r) => r.test));
+  const kept = decodeSafetensors(new Uint8Array(await exported(page, '#summary-table tr[data-variant=dropout] button.weights', /^lenet-dropout-.*\.safetensors$/)));
+  assert.equal(kept.tensors.get('fc2.weight')!.shape, [10, 84]);
+
   mkdirSync('out', { recursive: true });
   await page.screenshot({ path: 'out/demo-screenshot.png', fullPage: true });
   if (process.env.DEMO_DOCS_SCREENSHOT === '1') {
@@ -183,6 +204,10 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
   await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, { timeout: 5_000 }).catch(() => {});
   assert.is(await page.evaluate(() => document.documentElement.scrollWidth), 390);
   await page.screenshot({ path: 'out/demo-phone.png', fullPage: true });
+  await page.click('[data-testid=past-runs] li button.delete');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=past-runs] li').length === 0, { timeout: 5_000 });
+  await page.reload();
+  await page.waitForFunction(() => /No runs yet/.test(document.getElementById('past-status')!.textContent!), { timeout: 30_000 });
   await page.browserContext().close();
 });
 
@@ -225,6 +250,22 @@ test('an invalid setting is refused at its field with the allowed range; nothing
   await fill(page, 'epochs', '');
   assert.is(await text(page, '#setting-epochs-message'), 'Epochs must be a whole number in [1, 500]');
   await fill(page, 'epochs', '1');
+  // Limits from the loaded dataset: train images leave room for the validation split; a batch fits in the train images.
+  const datasetTrain = Number((await text(page, '#data-status')).match(/([\d,]+) training/)![1]!.replace(/,/g, ''));
+  const maxTrain = Math.floor(datasetTrain * 0.8).toLocaleString('en');
+  await fill(page, 'trainLimit', '10000000');
+  assert.is(await text(page, '#setting-trainLimit-message'), `Train images must be 0 (all) or a whole number in [20, ${maxTrain}]`);
+  assert.ok(await runDisabled());
+  await fill(page, 'trainLimit', '320');
+  await fill(page, 'batchSize', '4096');
+  assert.is(await text(page, '#setting-batchSize-message'), 'Batch size must be a whole number in [2, 320]');
+  await fill(page, 'batchSize', '64');
+  assert.is(await text(page, '#setting-batchSize-message'), '');
+  // The quick-run preset fills in a run of minutes.
+  await page.click('[data-testid=quick-run]');
+  const quickTrain = Math.min(5000, Math.floor(datasetTrain * 0.8));
+  assert.equal([await page.$eval('[data-testid=epochs]', (e) => (e as HTMLInputElement).value), await page.$eval('[data-testid=train-images]', (e) => (e as HTMLInputElement).value)], ['3', String(quickTrain)]);
+  assert.match(await text(page, '[data-testid=split]'), new RegExp(`^This run: ${quickTrain.toLocaleString('en')} train · [\\d,]+ validation · [\\d,]+ test images\\.$`));
   // A rule that needs the dataset: batch norm cannot train on a last batch of one image.
   await fill(page, 'validationFraction', '0');
   await fill(page, 'trainLimit', '129');
