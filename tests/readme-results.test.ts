@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { StudyResults } from '../cli/study-results.ts';
+import { DISPLAY_NAMES } from '../src/study/claims.ts';
+import { REPO } from './support/pack.ts';
+
+const test = suite('README results');
+
+const STUDY = 'docs/study-fashion-5x3';
+const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+const results = JSON.parse(readFileSync(join(REPO, STUDY, 'results.json'), 'utf8')) as StudyResults;
+
+const f = (x: number) => (100 * x).toFixed(2);
+const pm = (e: { mean: number; std: number | null }) => `${f(e.mean)} ± ${f(e.std!)}`.replace(/^-/, '−');
+
+test("the README's study table is the committed study's results.json", () => {
+  assert.is(results.status, 'complete');
+  assert.equal([results.config.epochs, results.config.seeds.length], [5, 3]);
+  for (const v of results.config.variants) {
+    const s = results.summary![v]!;
+    const ci = results.statistics![v]!.testAccuracy!.ci95!;
+    const row = `| ${DISPLAY_NAMES[v]!.toLowerCase()} | ${pm(s.trainAccuracy)} | ${pm(s.validationAccuracy!)} | ${pm(s.testAccuracy)} [${f(ci[0])}, ${f(ci[1])}] | ${pm(s.gap)} |`;
+    assert.ok(readme.includes(row), `README row for ${v}: ${row}`);
+  }
+});
+
+test("the README's verdicts are the committed study's", () => {
+  for (const v of results.verdicts!) assert.ok(readme.includes(`| ${v.claim} | **${v.verdict}**`), `${v.claim} → ${v.verdict}`);
+});
+
+test.run();
