@@ -76,7 +76,11 @@ function overridesOf(code) {
   return declared;
 }
 
-/** The overrides named in the entry point or any function it calls (wgsl_reflect follows no calls). */
+/**
+ * The overrides named in the entry point or any function it calls (wgsl_reflect's own list follows
+ * no calls). A name in a comment there counts too: at worst the engine asks for a constant that
+ * WebGPU would not need.
+ */
 function overridesUsed(lines, entry, declared) {
   const bodies = [];
   const visit = (fn, done) => {
