@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { VARIANT_NAMES } from '../src/model/variants.ts';
 import { DEFAULT_BROWSER } from '../cli/chromium.ts';
 import { findDatasetDir } from '../cli/datasets.ts';
+import type { EpochOutcome, OpenedRun, OpenRun } from '../cli/page/runs.ts';
 import { BrowserSession } from '../cli/session.ts';
 
 const flags = new Command('bench:epoch')
@@ -22,11 +23,13 @@ try {
   const adapter = await session.adapter();
   const variants = [];
   for (const variant of VARIANT_NAMES) {
-    const r = await session.train({
-      dataset: { name: 'fashion-mnist', url: session.datasetUrl }, variant, variantOverrides: {},
-      options: { seed: flags.seed }, budget: { epochs: 1 },
-    });
-    const epoch = r.epochs[0]!;
+    const run = await session.call<OpenedRun>('open', {
+      dataset: { name: 'fashion-mnist', url: session.datasetUrl }, variant, variantOverrides: {}, options: { seed: flags.seed },
+    } satisfies OpenRun);
+    const outcome = await session.call<EpochOutcome>('trainEpoch', run.id);
+    await session.call('close', run.id);
+    if ('diverged' in outcome) throw new Error(outcome.diverged);
+    const epoch = outcome.metrics!;
     const entry = {
       variant, samplesPerSecond: epoch.samplesPerSecond, trainSeconds: epoch.trainSeconds,
       trainAccuracy: epoch.trainAccuracy, validationAccuracy: epoch.validationAccuracy, testAccuracy: epoch.testAccuracy,

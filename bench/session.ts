@@ -2,7 +2,7 @@
 import type http from 'node:http';
 import type { Browser, Page } from 'puppeteer-core';
 import { bundleToString } from '../build.mjs';
-import { launchBrowser } from '../cli/chromium.ts';
+import { closeBrowser, launchBrowser } from '../cli/chromium.ts';
 import type { Session } from './measure.ts';
 import type { BenchApi } from './page.ts';
 import { serve } from './serve.ts';
@@ -40,7 +40,7 @@ export class BenchSession implements Session {
   }
 
   async close(): Promise<void> {
-    await this.browser.close();
+    await closeBrowser(this.browser);
     this.server.close();
   }
 }

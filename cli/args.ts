@@ -34,3 +34,17 @@ export function oneOf<T extends string>(allowed: readonly T[]): (value: string) 
     return value as T;
   };
 }
+
+/** The command-line spelling of a commander key (it camel-cases --batch-size to batchSize). */
+export function optionName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * The options given on this command line that contradict a stored run's, each as
+ * "--option X (FILE has Y)", for a --resume that must continue the same run.
+ */
+export function optionConflicts<T extends object>(stored: T, given: Partial<T>, keys: readonly (keyof T & string)[], file: string): string[] {
+  return keys.filter((k) => k in given && JSON.stringify(given[k]) !== JSON.stringify(stored[k]))
+    .map((k) => `${optionName(k)} ${JSON.stringify(given[k])} (${file} has ${JSON.stringify(stored[k])})`);
+}

@@ -1,28 +1,39 @@
 /**
  * A browser session for the command-line tools: a 127.0.0.1 server with the runner page and the
- * dataset's four IDX files, a headless Chromium on it, and typed calls into the page.
+ * dataset's four IDX files, a headless Chromium on it, and typed calls into the page, each watched
+ * for hangs; errors from the page are told in terms of the files on disk.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'puppeteer-core';
 import { bundleToString } from '../build.mjs';
+import { join } from 'node:path';
 import { IDX_FILES } from '../src/data/dataset.ts';
-import type { EpochMetrics, Progress } from '../src/train/types.ts';
-import { launchBrowser } from './chromium.ts';
-import { sendIdxFile } from './datasets.ts';
-import type { RunConfig, RunResult } from './page/runner.ts';
+import type { Progress } from '../src/train/types.ts';
+import { closeBrowser, launchBrowser } from './chromium.ts';
+import { idxFileOnDisk, sendIdxFile } from './datasets.ts';
+import { CliError, EXIT } from './exit.ts';
 
 export interface SessionOptions {
   /** Folder holding the dataset's four IDX files. */
   dataDir: string;
   datasetName: string;
-  /** The page's entry module (default cli/page/runner.ts); it sets globalThis.runner. */
+  /** The page's entry module (default cli/page/runs.ts); it sets globalThis.runner. */
   entry?: string;
   browser?: string;
   browserArgs?: string[];
   onProgress?: (p: Progress) => void;
-  onEpoch?: (m: EpochMetrics) => void;
+  /**
+   * A call that shows no progress for this long has hung (default LENET_PAGE_TIMEOUT seconds, or
+   * 900: far beyond one command buffer or one evaluation, even on a CPU fallback).
+   */
+  idleTimeoutMs?: number;
 }
+
+const DEFAULT_IDLE_TIMEOUT_MS = 1000 * Number(process.env.LENET_PAGE_TIMEOUT ?? 900);
+
+/** Page errors that are the input's fault (dataset files, checkpoints, options): exit code 2, not 1. */
+const INPUT_ERRORS = /^(DatasetError|SafetensorsError|CheckpointMismatchError|OpConfigError|RangeError): /;
 
 export interface AdapterReport {
   adapter: { vendor: string; architecture: string; device: string; description: string };
@@ -31,10 +42,15 @@ export interface AdapterReport {
 }
 
 export class BrowserSession {
-  private constructor(private readonly browser: Browser, private readonly page: Page, private readonly server: http.Server, readonly datasetUrl: string) {}
+  private lastSign = Date.now();
+
+  private constructor(
+    private readonly browser: Browser, private readonly page: Page, private readonly server: http.Server,
+    readonly datasetUrl: string, private readonly dataDir: string, private readonly idleTimeoutMs: number,
+  ) {}
 
   static async open(options: SessionOptions): Promise<BrowserSession> {
-    const script = await bundleToString(options.entry ?? 'cli/page/runner.ts');
+    const script = await bundleToString(options.entry ?? 'cli/page/runs.ts');
     const files = new Set<string>(Object.values(IDX_FILES));
     const server = http.createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -55,34 +71,74 @@ export class BrowserSession {
       throw new Error(`could not start the browser at ${options.browser ?? 'the default path'}: ${(error as Error).message.split('\n')[0]}`);
     }
     const page = await browser.newPage();
-    await page.exposeFunction('reportProgress', (p: Progress) => options.onProgress?.(p));
-    await page.exposeFunction('reportEpoch', (m: EpochMetrics) => options.onEpoch?.(m));
+    const session = new BrowserSession(browser, page, server, `${origin}/data/`, options.dataDir, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
+    await page.exposeFunction('reportProgress', (p: Progress) => {
+      session.lastSign = Date.now();
+      options.onProgress?.(p);
+    });
     await page.goto(`${origin}/`);
     await page.waitForFunction('globalThis.runner !== undefined');
-    return new BrowserSession(browser, page, server, `${origin}/data/`);
+    return session;
   }
 
   adapter(): Promise<AdapterReport> {
-    return this.page.evaluate(() => (globalThis as unknown as { runner: { adapter(): Promise<AdapterReport> } }).runner.adapter());
+    return this.call<AdapterReport>('adapter');
   }
 
-  train(config: RunConfig): Promise<RunResult> {
-    return this.page.evaluate((c) => (globalThis as unknown as { runner: { train(c: RunConfig): Promise<RunResult> } }).runner.train(c), config);
-  }
-
-  /** Call `runner[method](...args)` in the page (arguments and result travel as JSON). */
+  /**
+   * Call `runner[method](...args)` in the page (arguments and result travel as JSON). A call that
+   * gives no sign of progress for the idle timeout is abandoned with an error naming it.
+   */
   call<T>(method: string, ...args: unknown[]): Promise<T> {
-    return this.page.evaluate((m, a) => (globalThis as unknown as { runner: Record<string, (...x: unknown[]) => Promise<unknown>> }).runner[m]!(...a), method, args) as Promise<T>;
+    this.lastSign = Date.now();
+    const call = this.page.evaluate(async (m, a) => {
+      try {
+        return await (globalThis as unknown as { runner: Record<string, (...x: unknown[]) => Promise<unknown>> }).runner[m]!(...a);
+      } catch (error) {
+        // The error's class travels in the message (DevTools keeps only the text): explain() reads it.
+        throw new Error(`${(error as Error).name}: ${(error as Error).message}`);
+      }
+    }, method, args) as Promise<T>;
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        const quiet = Date.now() - this.lastSign;
+        if (quiet < this.idleTimeoutMs) return;
+        reject(new CliError(`the page's ${method}() call gave no sign of progress for ${Math.round(quiet / 1000)} s: the browser or its GPU process hung `
+          + '(set LENET_PAGE_TIMEOUT=<seconds> if a step or an evaluation really takes that long here)', EXIT.failure));
+      }, Math.min(1000, this.idleTimeoutMs));
+    });
+    call.catch(() => {});
+    return Promise.race([call, hung]).finally(() => clearInterval(timer));
+  }
+
+  /**
+   * What went wrong in the page, as one line for the terminal with the exit code it deserves:
+   * dataset URLs become the files on disk, input errors (a bad dataset or checkpoint) are code 2.
+   */
+  explain(error: unknown): CliError {
+    if (error instanceof CliError) return error;
+    let message = pageErrorText(error);
+    for (const name of Object.values(IDX_FILES)) {
+      message = message.replaceAll(`${this.datasetUrl}${name}`, idxFileOnDisk(this.dataDir, name) ?? join(this.dataDir, name));
+    }
+    const code = INPUT_ERRORS.test(message) ? EXIT.usage : EXIT.failure;
+    return new CliError(message.replace(/^\w*Error: /, ''), code);
   }
 
   async close(): Promise<void> {
-    await this.browser.close();
+    await closeBrowser(this.browser);
     this.server.close();
   }
 }
 
-/** Errors thrown in the page arrive as "Error: <name>: <message>" text; keep the useful part. */
-export function pageErrorMessage(error: unknown): string {
+/** Errors thrown in the page arrive as "Error: <class>: <message>" text: the first line, with the class. */
+function pageErrorText(error: unknown): string {
   const message = (error as Error).message ?? String(error);
   return message.split('\n')[0]!.replace(/^Error:\s*/, '');
+}
+
+/** A page error's message for the terminal (without its class name). */
+export function pageErrorMessage(error: unknown): string {
+  return pageErrorText(error).replace(/^\w*Error: /, '');
 }

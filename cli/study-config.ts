@@ -4,6 +4,7 @@
  */
 import type { DatasetName } from '../src/data/dataset.ts';
 import { variant, type Variant, type VariantName } from '../src/model/variants.ts';
+import { optionConflicts } from './args.ts';
 import { resolveOptions, type OptimizerKind, type TrainerOptionsInput } from '../src/train/options.ts';
 
 /** Everything that changes the numbers; results.json stores it and --resume must match it. */
@@ -62,13 +63,7 @@ export function validateConfig(config: StudyConfig): void {
   }
 }
 
-/** The command-line option that sets a config key (commander camel-cases --batch-size to batchSize). */
-function optionName(key: keyof StudyConfig): string {
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
 /** The options given on this command line that contradict the stored study, as "--option X (results.json has Y)". */
 export function conflicts(stored: StudyConfig, given: Partial<StudyConfig>): string[] {
-  return CONFIG_KEYS.filter((k) => k in given && JSON.stringify(given[k]) !== JSON.stringify(stored[k]))
-    .map((k) => `${optionName(k)} ${JSON.stringify(given[k])} (results.json has ${JSON.stringify(stored[k])})`);
+  return optionConflicts(stored, given, CONFIG_KEYS, 'results.json');
 }

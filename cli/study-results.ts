@@ -2,7 +2,8 @@
  * results.json: the study's record and its resume state at once. It is rewritten (atomically)
  * after every epoch, so an interrupted study loses at most the epoch in progress.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { CliError, EXIT } from './exit.ts';
 import type { AdapterReport } from './session.ts';
 import type { StudyConfig } from './study-config.ts';
 import type { VariantSummary } from './report/summary.ts';
@@ -55,17 +56,25 @@ export function newResults(config: StudyConfig, versions: Record<string, string>
   };
 }
 
+/** The study in `file`, null if there is none, or a CliError (exit 2) naming the file and what is wrong. */
 export function readResults(file: string): StudyResults | null {
   if (!existsSync(file)) return null;
-  const results = JSON.parse(readFileSync(file, 'utf8')) as StudyResults;
-  if (results.format !== RESULTS_FORMAT) throw new Error(`${file} is not a study's results (format ${String(results.format)}, expected ${RESULTS_FORMAT})`);
-  return results;
-}
-
-/** Write through a temporary file and a rename, so a kill mid-write never leaves half a file. */
-export function writeAtomic(file: string, data: string | Uint8Array): void {
-  writeFileSync(`${file}.tmp`, data);
-  renameSync(`${file}.tmp`, file);
+  let results: Partial<StudyResults> | null;
+  try {
+    results = JSON.parse(readFileSync(file, 'utf8')) as Partial<StudyResults> | null;
+  } catch (error) {
+    throw new CliError(`${file} cannot be read as JSON (${(error as Error).message}); it is the study's record — restore it, or start a new study in another --out`, EXIT.usage);
+  }
+  if (results?.format !== RESULTS_FORMAT) {
+    throw new CliError(`${file} is not a study's results (format ${JSON.stringify(results?.format)}, expected ${RESULTS_FORMAT}); start a new study in another --out`, EXIT.usage);
+  }
+  const bad = [
+    ...(typeof results.config !== 'object' || results.config === null ? ['config'] : []),
+    ...(!Array.isArray(results.runs) ? ['runs'] : []),
+    ...(!Array.isArray(results.commands) ? ['commands'] : []),
+  ];
+  if (bad.length) throw new CliError(`${file}: ${bad.join(', ')} missing or malformed; restore the file, or start a new study in another --out`, EXIT.usage);
+  return results as StudyResults;
 }
 
 const CSV_COLUMNS = ['variant', 'seed', 'status', 'epoch', 'steps', 'trainLoss', 'trainAccuracy', 'validationLoss', 'validationAccuracy',

@@ -1,35 +1,38 @@
 /**
  * Trains the study's runs (variant × seed) one epoch at a time in the page. After every epoch the
  * run's checkpoint goes to DIR/checkpoints/ and its metrics to results.json, so an interrupted
- * study continues (--resume) from the last finished epoch with the same numbers.
+ * study continues (--resume) from the last finished epoch with the same numbers. Ctrl-C stops the
+ * epoch in flight at a step boundary and checkpoints it there.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { EpochOutcome, OpenedRun, OpenRun } from './page/study.ts';
+import type { Interrupt } from './interrupt.ts';
+import type { OutputFolder } from './output-folder.ts';
+import type { EpochOutcome, OpenedRun, OpenRun } from './page/runs.ts';
+import type { RunProgress } from './run-progress.ts';
 import type { BrowserSession } from './session.ts';
 import { trainerOptions, variantOverrides } from './study-config.ts';
-import type { StudyProgress } from './study-progress.ts';
+import { checkpointFile, runWeightsFile } from './study-outputs.ts';
 import type { RunRecord } from './run-record.ts';
-import { writeAtomic, type StudyResults } from './study-results.ts';
+import type { StudyResults } from './study-results.ts';
 
 export interface RunsContext {
-  out: string;
+  folder: OutputFolder;
   /** Writes results.json. */
   save: () => void;
-  progress: StudyProgress;
+  progress: RunProgress;
+  interrupt: Interrupt;
   /** Stop, as an interruption would, after this many epochs (for testing --resume). */
   stopAfter?: number;
 }
 
-const weightsFile = (run: RunRecord): string => `${run.variant}-seed${run.seed}.safetensors`;
 const finished = (run: RunRecord) => run.status === 'complete' || run.status === 'diverged';
 
-export async function trainRuns(s: BrowserSession, results: StudyResults, ctx: RunsContext): Promise<'done' | 'stopped'> {
+export async function trainRuns(s: BrowserSession, results: StudyResults, ctx: RunsContext): Promise<'done' | 'stopped' | 'interrupted'> {
   const { config } = results;
-  const checkpoints = join(ctx.out, 'checkpoints');
-  const open = (run: RunRecord, checkpoint?: string) => s.call<OpenedRun>('open', {
+  const { folder } = ctx;
+  const open = (run: RunRecord, checkpoint?: Buffer | null) => s.call<OpenedRun>('open', {
     dataset: { name: config.dataset, url: s.datasetUrl }, variant: run.variant, variantOverrides: variantOverrides(config, run.variant),
-    options: trainerOptions(config, run.seed), ...(checkpoint && { checkpoint }),
+    options: trainerOptions(config, run.seed),
+    ...(checkpoint && { checkpoint: checkpoint.toString('base64'), checkpointFile: folder.path(checkpointFile(run.variant, run.seed)) }),
   } satisfies OpenRun);
 
   // Build every variant's trainer once up front: a setting the data cannot take fails now, not hours in.
@@ -40,7 +43,6 @@ export async function trainRuns(s: BrowserSession, results: StudyResults, ctx: R
     stepsPerEpoch = probe.stepsPerEpoch;
     results.sizes = probe.sizes;
   }
-  mkdirSync(checkpoints, { recursive: true });
   ctx.save();
 
   const stepsPerRun = config.epochs * stepsPerEpoch;
@@ -49,10 +51,12 @@ export async function trainRuns(s: BrowserSession, results: StudyResults, ctx: R
   let trained = 0;
   for (const [index, run] of results.runs.entries()) {
     if (finished(run)) continue;
-    const checkpointFile = join(checkpoints, weightsFile(run));
-    const opened = await open(run, existsSync(checkpointFile) ? readFileSync(checkpointFile).toString('base64') : undefined);
+    const checkpoint = checkpointFile(run.variant, run.seed);
+    const weights = runWeightsFile(run.variant, run.seed);
+    const opened = await open(run, folder.read(checkpoint));
     const label = `${run.variant} seed ${run.seed}`;
-    ctx.progress.follow(label, config.epochs, index * stepsPerRun);
+    ctx.progress.follow(label, config.epochs, index * stepsPerRun, opened.sizes);
+    ctx.interrupt.whenRequested(() => void s.call('stop', opened.id).catch(() => {}));
     // The checkpoint is the truth about what is trained (it may be one epoch ahead of results.json).
     Object.assign(run, { status: 'running', epochs: opened.history, parameterCount: opened.parameterCount });
     ctx.save();
@@ -67,22 +71,30 @@ export async function trainRuns(s: BrowserSession, results: StudyResults, ctx: R
         ctx.progress.log(`${label}: diverged — ${outcome.diverged}`);
         break;
       }
-      writeAtomic(checkpointFile, Buffer.from(outcome.checkpoint, 'base64'));
+      folder.write(checkpoint, Buffer.from(outcome.checkpoint, 'base64'));
+      if (!outcome.metrics) {
+        // Stopped mid-epoch (Ctrl-C): the checkpoint holds the steps done; results.json the epochs.
+        await s.call('close', opened.id);
+        return 'interrupted';
+      }
       run.epochs.push(outcome.metrics);
       ctx.save();
       trained++;
       ctx.progress.epoch(label, config.epochs, outcome.metrics);
+      if (ctx.interrupt.requested && run.epochs.length < config.epochs) {
+        await s.call('close', opened.id);
+        return 'interrupted';
+      }
     }
     if (run.status === 'running') {
-      const weights = await s.call<string>('weights', opened.id, { seed: String(run.seed), epochs: String(config.epochs) });
-      writeAtomic(join(ctx.out, weightsFile(run)), Buffer.from(weights, 'base64'));
-      Object.assign(run, { status: 'complete', weights: weightsFile(run) });
+      const bytes = await s.call<string>('weights', opened.id, { seed: String(run.seed), epochs: String(config.epochs) });
+      folder.write(weights, Buffer.from(bytes, 'base64'));
+      Object.assign(run, { status: 'complete', weights });
     }
     ctx.save();
-    rmSync(checkpointFile, { force: true });
+    folder.remove(checkpoint);
     await s.call('close', opened.id);
     ctx.progress.set((index + 1) * stepsPerRun);
   }
-  rmSync(checkpoints, { recursive: true, force: true });
   return 'done';
 }

@@ -5,8 +5,10 @@
  * REPORT.md. It checkpoints every run after every epoch; --resume continues an interrupted study
  * and ends with the numbers an uninterrupted one gives. With --sweep, one such study per strength
  * (cli/sweep.ts) and a report of accuracy against strength.
- * Exit codes: 0 done, 1 failure (bad option, browser, WebGPU), 2 bad configuration or missing
- * dataset, 3 a variant diverged (the others still finished and are reported).
+ * --out must be new or empty, hold this study (--resume) or a previous one (--force replaces its
+ * outputs); files the study did not write are never replaced (cli/output-folder.ts).
+ * Exit codes (cli/exit.ts): 0 done, 1 failure (browser, WebGPU), 2 bad usage or input, 3 a
+ * variant diverged (the others still finished and are reported), 130 interrupted.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,10 +23,13 @@ import { integer, list, number, oneOf } from './args.ts';
 import { DEFAULT_BROWSER } from './chromium.ts';
 import { findDatasetDir } from './datasets.ts';
 import { BrowserSession, pageErrorMessage, type AdapterReport } from './session.ts';
+import { CliError, EXIT, oneLineUsageErrors } from './exit.ts';
+import { Interrupt } from './interrupt.ts';
+import { OutputFolder } from './output-folder.ts';
+import { RunProgress } from './run-progress.ts';
 import { CONFIG_KEYS, conflicts, validateConfig, type StudyConfig } from './study-config.ts';
-import { writeOutputs } from './study-outputs.ts';
-import { StudyProgress } from './study-progress.ts';
-import { newResults, readResults, writeAtomic, type StudyResults } from './study-results.ts';
+import { studyFiles, writeOutputs } from './study-outputs.ts';
+import { newResults, readResults, type StudyResults } from './study-results.ts';
 import { trainRuns } from './study-runs.ts';
 import { runSweepStudies, writeSweepOutputs } from './sweep.ts';
 
@@ -35,11 +40,12 @@ interface Flags extends Omit<StudyConfig, 'validationSize'> {
   browser: string;
   browserArg: string[];
   resume: boolean;
+  force: boolean;
   stopAfter?: number;
   sweep: SweepSpec[];
 }
 
-const program = new Command('study')
+const program = oneLineUsageErrors(new Command('study'))
   .description('Run the LeNet-5 regularization study on the GPU (WebGPU in headless Chromium) and write its report')
   .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('fashion-mnist'))
   .option('--data-dir <dir>', 'folder with the four IDX .gz files (default: ./data/<dataset> or /usr/share/datasets/<dataset>)')
@@ -64,11 +70,11 @@ const program = new Command('study')
     (value: string, previous: SweepSpec[]) => [...previous, sweepArgument(value)], [] as SweepSpec[])
   .option('--out <dir>', 'output folder', 'out/study')
   .option('--resume', 'continue the interrupted study in --out (its options are kept)', false)
+  .option('--force', 'start over in an --out that holds a previous study: its outputs are replaced, other files are kept', false)
   .option('--browser <path>', 'Chromium or Chrome executable', DEFAULT_BROWSER)
   .option('--browser-arg <flag...>', 'extra browser flags (e.g. --use-angle=vulkan)', [])
   .addOption(new Option('--stop-after <epochs>', 'stop (as if interrupted) after training this many epochs; for testing --resume')
-    .argParser(integer(1)).hideHelp())
-  .showHelpAfterError();
+    .argParser(integer(1)).hideHelp());
 
 function sweepArgument(value: string): SweepSpec {
   try {
@@ -88,12 +94,11 @@ function configure(flags: Flags, stored: StudyResults | null, out: string): Stud
   const given: Partial<StudyConfig> = {};
   for (const key of CONFIG_KEYS) if (program.getOptionValueSource(key) === 'cli') Object.assign(given, { [key]: flags[key] });
   if (flags.resume) {
-    if (!stored) throw new Error(`--resume: ${out} holds no results.json to continue`);
+    if (!stored) throw new CliError(`--resume: ${out} holds no results.json to continue; start the study without --resume`, EXIT.usage);
     const differ = conflicts(stored.config, given);
-    if (differ.length) throw new Error(`--resume: ${differ.join(', ')}; resume with the study's own options or choose another --out`);
+    if (differ.length) throw new CliError(`--resume: ${differ.join(', ')}; resume with the study's own options or choose another --out`, EXIT.usage);
     return stored;
   }
-  if (stored) throw new Error(`${out} already holds a study (results.json, ${stored.status}); continue it with --resume or choose another --out`);
   const { validationSize, trainLimit } = flags;
   const config = Object.fromEntries(CONFIG_KEYS.map((k) => [k, flags[k as keyof Flags]])) as unknown as StudyConfig;
   config.validationSize = validationSize ?? (trainLimit > 0 ? Math.floor(trainLimit / 5) : 12_000);
@@ -130,7 +135,7 @@ async function sweep(flags: Flags): Promise<void> {
   }
   let session: BrowserSession | null = null;
   try {
-    session = await BrowserSession.open({ dataDir, datasetName: flags.dataset, entry: 'cli/page/study.ts', browser: flags.browser, browserArgs: flags.browserArg });
+    session = await BrowserSession.open({ dataDir, datasetName: flags.dataset, browser: flags.browser, browserArgs: flags.browserArg });
     const results = await writeSweepOutputs(session, flags.sweep, flags.out, process.argv.slice(2).join(' '));
     for (const finding of results.sweeps.flatMap((s) => s.findings)) console.log(`sweep: ${finding}`);
     console.log(`study: wrote ${join(flags.out, 'SWEEP.md')}, sweep.json and ${results.sweeps.length} figure${results.sweeps.length > 1 ? 's' : ''}`);
@@ -147,13 +152,14 @@ async function main(): Promise<void> {
   const flags = program.parse(process.argv).opts<Flags>();
   if (flags.sweep.length) return sweep(flags);
   const out = flags.out;
-  const resultsFile = join(out, 'results.json');
   let results: StudyResults;
   let dataDir: string;
+  let folder: OutputFolder;
   try {
-    results = configure(flags, readResults(resultsFile), out);
+    results = configure(flags, flags.resume ? readResults(join(out, 'results.json')) : null, out);
     validateConfig(results.config);
     dataDir = findDatasetDir(results.config.dataset, flags.dataDir ?? (results.dataDir || undefined));
+    folder = OutputFolder.prepare(out, { command: 'study', marker: 'results.json', files: studyFiles(results.config), resume: flags.resume, force: flags.force });
     results.dataDir = dataDir;
   } catch (error) {
     fail((error as Error).message, 2);
@@ -163,14 +169,15 @@ async function main(): Promise<void> {
   const save = () => {
     results.updatedAt = new Date().toISOString();
     results.wallSeconds = wallBefore + (Date.now() - started) / 1000;
-    writeAtomic(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    folder.write('results.json', `${JSON.stringify(results, null, 2)}\n`);
   };
 
-  const progress = new StudyProgress();
+  const progress = new RunProgress();
+  const interrupt = new Interrupt('study');
   let session: BrowserSession | null = null;
   try {
     session = await BrowserSession.open({
-      dataDir, datasetName: results.config.dataset, entry: 'cli/page/study.ts', browser: flags.browser, browserArgs: flags.browserArg,
+      dataDir, datasetName: results.config.dataset, browser: flags.browser, browserArgs: flags.browserArg,
       onProgress: (p) => progress.report(p),
     });
     const adapter = await session.call<AdapterReport>('adapter');
@@ -178,25 +185,32 @@ async function main(): Promise<void> {
       console.warn(`study: warning: resuming on another adapter (${JSON.stringify(adapter.adapter)}); numbers may differ from an uninterrupted run`);
     }
     results.adapter = adapter;
-    const trained = await trainRuns(session, results, { out, save, progress, stopAfter: flags.stopAfter });
+    const trained = await trainRuns(session, results, { folder, save, progress, interrupt, stopAfter: flags.stopAfter });
     progress.stop();
     if (trained === 'stopped') {
       console.log(`study: stopped after ${flags.stopAfter} epochs (--stop-after); continue with --resume --out ${out}`);
       return;
     }
-    const figures = await writeOutputs(session, results, out, save);
+    if (trained === 'interrupted') {
+      console.error(`study: interrupted; every finished epoch is in ${join(out, 'results.json')} and the run in progress is checkpointed.`);
+      console.error(`study: continue with: npm run study -- --resume --out ${out}`);
+      process.exitCode = EXIT.interrupted;
+      return;
+    }
+    const figures = await writeOutputs(session, results, folder, save);
     const diverged = results.runs.filter((r) => r.status === 'diverged');
     if (diverged.length) {
       console.error(`study: ${diverged.map((r) => `${r.variant} (seed ${r.seed})`).join(', ')} diverged; the other variants finished — see ${join(out, 'REPORT.md')}`);
-      process.exitCode = 3;
+      process.exitCode = EXIT.diverged;
       return;
     }
     console.log(`study: done in ${results.wallSeconds.toFixed(0)} s; wrote ${join(out, 'REPORT.md')}, results.json, results.csv, the weights and ${figures} figures`);
   } catch (error) {
     // results.json already holds every finished epoch; --resume continues from there.
     progress.stop();
-    console.error(`study: ${pageErrorMessage(error)}`);
-    process.exitCode = 1;
+    const explained = session?.explain(error) ?? new CliError(pageErrorMessage(error), EXIT.failure);
+    console.error(`study: ${explained.message}`);
+    process.exitCode = explained.code;
   } finally {
     await session?.close();
   }

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { analyzeSweep, strengthDir, SWEEP_FORMAT, SWEEPABLE, type SweepResults, type SweepRun, type SweepSpec } from '../src/study/sweep.ts';
 import { renderSweepReport, sweepFigure, sweepFigureFile } from './report/sweep.ts';
 import type { BrowserSession } from './session.ts';
-import { readResults, writeAtomic } from './study-results.ts';
+import { writeAtomic } from './output-folder.ts';
+import { readResults } from './study-results.ts';
 
 /** Options the sweep sets for each child study itself, so they are not passed through. */
 const OWN_OPTIONS = ['--sweep', '--out', '--variants', '--dropout', '--weight-decay'];

@@ -163,24 +163,25 @@ test('an interrupted study resumes to the numbers and weights of an uninterrupte
 
 test('a diverged variant is recorded and reported, the others finish, and the exit code says so', async () => {
   const out = tmp('lenet-study-');
-  // Coupled L2 with λ·lr = 10 multiplies the weights by −9 every SGD step: they overflow within 50 steps.
+  // Coupled L2 with λ·lr = 2 flips the weights' sign every plain SGD step and adds the gradient: the loss
+  // climbs far above chance (or overflows) within an epoch, while the baseline at lr 0.2 trains normally.
   const result = await study(['--data-dir', data, '--epochs', '2', '--batch-size', '4', '--validation-size', '20', '--variants', 'baseline,weight-decay',
-    '--optimizer', 'sgd', '--lr', '1', '--weight-decay', '10', '--out', out]);
+    '--optimizer', 'sgd', '--lr', '0.2', '--momentum', '0', '--weight-decay', '10', '--out', out]);
   assert.is(result.code, 3);
   // The progress bar's last state is on stderr too; the error is the one line after it.
   assert.match(result.stderr, /\nstudy: weight-decay \(seed 0\) diverged; the other variants finished — see .*REPORT\.md\n$/);
   const r = readJson(out);
   assert.is(r.status, 'diverged');
   assert.equal(r.runs.map((run) => run.status), ['complete', 'diverged']);
-  assert.match(r.runs[1]!.error!, /loss became NaN\/Inf at epoch \d+, step \d+/);
+  assert.match(r.runs[1]!.error!, /(loss became NaN\/Inf|stayed above 6\.91 .*) at epoch \d+, step \d+/);
   assert.ok(existsSync(join(out, 'baseline-seed0.safetensors')));
   assert.match(readFileSync(join(out, 'REPORT.md'), 'utf8'), /\| weight-decay \| — \| — \| — \| — \| seed 0 diverged \|/);
 });
 
-test('bad options name the option and the allowed values; a missing dataset is one line; nothing is overwritten', async () => {
+test('bad options are one line and exit 2; a missing dataset is one line; a corrupt results.json is named', async () => {
   const variants = await study(['--variants', 'baseline,huge']);
-  assert.is(variants.code, 1);
-  assert.match(variants.stderr, /option '--variants <list>' argument 'baseline,huge' is invalid\. 'huge' is not one of baseline, dropout, weight-decay, batchnorm/);
+  assert.is(variants.code, 2);
+  assert.match(variants.stderr, /^study: option '--variants <list>' argument 'baseline,huge' is invalid\. 'huge' is not one of baseline, dropout, weight-decay, batchnorm \(see --help\)\n$/);
   const optimizer = await study(['--optimizer', 'rmsprop']);
   assert.match(optimizer.stderr, /option '--optimizer <kind>' argument 'rmsprop' is invalid\. Allowed choices are adam, adamw, sgd/);
   const seeds = await study(['--seeds', '1,x']);
@@ -193,14 +194,50 @@ test('bad options name the option and the allowed values; a missing dataset is o
   assert.match(missing.stderr, /^study: dataset fashion-mnist not found \(.*x lacks train-images-idx3-ubyte\.gz/);
   assert.is(missing.stderr.trim().split('\n').length, 1);
   assert.not.ok(existsSync(join(empty, 'out')));
+  const nothing = await study(['--resume', '--out', join(empty, 'none')]);
+  assert.is(nothing.code, 2);
+  assert.match(nothing.stderr, /^study: --resume: .*none holds no results\.json to continue/m);
+
+  const corrupt = tmp('lenet-corrupt-');
+  writeFileSync(join(corrupt, 'results.json'), '{"format": "lenet-webgpu-study/1", "runs": ');
+  const truncated = await study(['--resume', '--data-dir', data, '--out', corrupt]);
+  assert.is(truncated.code, 2);
+  assert.match(truncated.stderr, new RegExp(`^study: ${corrupt}/results\\.json cannot be read as JSON \\(.*\\); it is the study's record`, 'm'));
+  writeFileSync(join(corrupt, 'results.json'), '{"format": "lenet-webgpu-study/1"}');
+  const hollow = await study(['--resume', '--data-dir', data, '--out', corrupt]);
+  assert.match(hollow.stderr, new RegExp(`^study: ${corrupt}/results\\.json: config, runs, commands missing or malformed`, 'm'));
+});
+
+test("--out: the user's REPORT.md and checkpoints/ are never replaced or removed; a finished study needs --resume or --force", async () => {
+  const user = tmp('lenet-userdir-');
+  writeFileSync(join(user, 'REPORT.md'), 'my report');
+  mkdirSync(join(user, 'checkpoints'));
+  writeFileSync(join(user, 'checkpoints', 'important.ckpt'), 'my checkpoint');
+  const args = ['--data-dir', data, '--variants', 'baseline', '--epochs', '1', '--batch-size', '16', '--validation-size', '20'];
+  const refused = await study([...args, '--out', user]);
+  assert.is(refused.code, 2);
+  assert.match(refused.stderr, /is not empty and holds no study run \(REPORT\.md, checkpoints\/important\.ckpt\); choose another --out, or pass --force/);
+  const forced = await study([...args, '--out', user, '--force']);
+  assert.is(forced.code, 2);
+  assert.match(forced.stderr, /REPORT\.md was not written by study and would be replaced; move it or choose another --out/);
+  assert.is(readFileSync(join(user, 'REPORT.md'), 'utf8'), 'my report');
+
+  // Without the colliding REPORT.md, --force writes beside the user's files, and the study's own
+  // checkpoints/ files come and go without touching important.ckpt.
+  const mine = tmp('lenet-userdir-');
+  mkdirSync(join(mine, 'checkpoints'));
+  writeFileSync(join(mine, 'checkpoints', 'important.ckpt'), 'my checkpoint');
+  const beside = await study([...args, '--out', mine, '--force']);
+  assert.is(beside.code, 0, beside.stderr);
+  assert.is(readFileSync(join(mine, 'checkpoints', 'important.ckpt'), 'utf8'), 'my checkpoint');
+  assert.ok(existsSync(join(mine, 'REPORT.md')));
+  assert.not.ok(existsSync(join(mine, 'checkpoints', 'baseline-seed0.safetensors')));
 
   const before = readFileSync(join(full, 'results.json'), 'utf8');
   const again = await study([...SMALL, '--out', full]);
   assert.is(again.code, 2);
-  assert.match(again.stderr, /already holds a study \(results\.json, complete\); continue it with --resume or choose another --out/);
+  assert.match(again.stderr, /already holds a study run \(results\.json\); continue it with --resume, choose another --out, or pass --force to replace its outputs/);
   assert.is(readFileSync(join(full, 'results.json'), 'utf8'), before);
-  const nothing = await study(['--resume', '--out', join(empty, 'none')]);
-  assert.match(nothing.stderr, /^study: --resume: .*none holds no results\.json to continue/m);
 });
 
 test.run();

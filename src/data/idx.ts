@@ -31,7 +31,9 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
     const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (error) {
-    throw new DatasetError(`${fileName}: gzip data is corrupt or truncated (${(error as Error).message})`);
+    // Browsers report a failed DecompressionStream as a bare "Failed to fetch": not worth repeating.
+    const detail = /fetch/i.test((error as Error).message) ? '' : ` (${(error as Error).message})`;
+    throw new DatasetError(`${fileName}: gzip data is corrupt or truncated${detail}`);
   }
 }
 

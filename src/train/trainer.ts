@@ -8,11 +8,12 @@
 import { isResidentOn, uploadImages, type ResidentDataset } from '../data/resident.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
-import { INPUT_SIZE, parameterCount } from '../model/lenet.ts';
+import { CLASSES, INPUT_SIZE, parameterCount } from '../model/lenet.ts';
 import { METRICS } from '../ops/index.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointTarget } from './checkpoint.ts';
 import { DivergenceError, TrainerStateError } from './errors.ts';
 import { evaluationOf, Evaluator } from './evaluation.ts';
+import { HighLossWatch } from './high-loss-watch.ts';
 import { resolveOptions, type TrainerOptions, type TrainerOptionsInput } from './options.ts';
 import { StepPlanner } from './plan.ts';
 import { optimizerStep, TrainerPlans } from './plans.ts';
@@ -47,6 +48,7 @@ export class Trainer {
   private readonly history: EpochMetrics[] = [];
   private position: Position = { epoch: 0, stepInEpoch: 0, globalStep: 0 };
   private epochSeconds = 0;
+  private readonly highLoss = new HighLossWatch(CLASSES);
   private stopRequested = false;
   private running = false;
   private disposed = false;
@@ -170,6 +172,7 @@ export class Trainer {
       this.gpu.write(this.sources.train.order, epochOrder(this.splits.train, this.options.seed, epoch));
       this.gpu.device.queue.writeBuffer(this.trainMetrics.buffer, 0, new Float32Array(METRICS.length));
       this.epochSeconds = 0;
+      this.highLoss.epochStarted();
     }
     const started = performance.now();
     const window = new ReadbackWindow();
@@ -208,6 +211,8 @@ export class Trainer {
       const stepInEpoch = diverged - (at.globalStep - at.stepInEpoch);
       throw new DivergenceError(this.options.variant.name, at.epoch + 1, stepInEpoch);
     }
+    const highLoss = this.highLoss.observe(at.stepInEpoch, metrics[METRICS.lossSum]!, metrics[METRICS.samples]!);
+    if (highLoss) throw new DivergenceError(this.options.variant.name, at.epoch + 1, at.stepInEpoch, highLoss);
     const { samples, loss, accuracy } = evaluationOf(metrics);
     const seconds = this.epochSeconds + (performance.now() - started) / 1000;
     this.emit('progress', {
@@ -322,6 +327,7 @@ export class Trainer {
     this.position = run.position;
     this.history.splice(0, this.history.length, ...run.history);
     this.epochSeconds = run.epochSeconds;
+    this.highLoss.forget();
     if (this.position.stepInEpoch > 0) {
       // Mid-epoch: the epoch's shuffled order is needed again (train() writes it only at step 0).
       this.gpu.write(this.sources.train.order, epochOrder(this.splits.train, this.options.seed, this.position.epoch));

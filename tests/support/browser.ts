@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchBrowser } from '../../cli/chromium.ts';
+import { closeBrowser as closeLaunched, launchBrowser } from '../../cli/chromium.ts';
 import { DATASET_DIRS, missingFiles, sendIdxFile } from '../../cli/datasets.ts';
 import { IDX_FILES, type DatasetName } from '../../src/data/dataset.ts';
 import { bundleToString } from '../../build.mjs';
@@ -81,6 +81,6 @@ export async function closeBrowser(): Promise<void> {
   if (!session) return;
   const { browser, server } = await session;
   session = null;
-  await browser.close();
+  await closeLaunched(browser);
   server.close();
 }

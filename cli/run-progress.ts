@@ -1,12 +1,13 @@
 /**
- * The study's terminal output: one cli-progress bar (on stderr) over every step of every run, and a
- * line per finished epoch above it. Without a terminal (nohup, CI) the bar is printed every 10 s
- * and the epoch lines go to stdout.
+ * The terminal output of train and study: one cli-progress bar (on stderr) over every planned step
+ * of every run, a line when an epoch's evaluation starts (it can take a while: the bar does not
+ * move) and a line per finished epoch above it. Without a terminal (nohup, CI) the bar is printed
+ * every 10 s and the lines go to stdout.
  */
 import cliProgress from 'cli-progress';
 import type { EpochMetrics, Progress } from '../src/train/types.ts';
 
-export class StudyProgress {
+export class RunProgress {
   private readonly bars = new cliProgress.MultiBar({
     format: '{run} epoch {epoch} |{bar}| {percentage}% | loss {loss} acc {acc} | {sps} samples/s | ETA {eta_formatted}',
     noTTYOutput: !process.stderr.isTTY,
@@ -14,16 +15,19 @@ export class StudyProgress {
     hideCursor: true,
   }, cliProgress.Presets.shades_classic);
   private bar: cliProgress.SingleBar | null = null;
-  private run = { label: '', epochs: 0, offset: 0 };
+  private run = { label: '', epochs: 0, offset: 0, evaluation: '' };
 
   /** Begin (or, on --resume, continue) a bar of `total` steps with `done` of them behind. */
   start(total: number, done: number): void {
     this.bar = this.bars.create(total, done, { run: '', epoch: '', loss: '-', acc: '-', sps: '-' });
   }
 
-  /** The run that progress events now come from; its first step is step `offset` of the study. */
-  follow(label: string, epochs: number, offset: number): void {
-    this.run = { label, epochs, offset };
+  /**
+   * The run that progress events now come from; its first step is step `offset` of the bar. `sizes`
+   * are the images its end-of-epoch evaluation reads.
+   */
+  follow(label: string, epochs: number, offset: number, sizes: { validation: number; test: number }): void {
+    this.run = { label, epochs, offset, evaluation: evaluationText(sizes) };
   }
 
   report(p: Progress): void {
@@ -31,6 +35,12 @@ export class StudyProgress {
       run: this.run.label, epoch: `${p.epoch}/${this.run.epochs}`,
       loss: p.trainLoss.toFixed(4), acc: p.trainAccuracy.toFixed(4), sps: p.samplesPerSecond.toFixed(0),
     });
+    if (p.step === p.stepsPerEpoch) this.evaluating();
+  }
+
+  /** Say that the run is now evaluating (after an epoch, or at the end of a run that stopped mid-epoch). */
+  evaluating(): void {
+    this.log(`${this.run.label}: evaluating ${this.run.evaluation}…`);
   }
 
   /** Move the bar to `value` steps (a run finished or diverged). */
@@ -53,4 +63,10 @@ export class StudyProgress {
     if (this.bar) this.bars.stop();
     this.bar = null;
   }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function evaluationText(sizes: { validation: number; test: number }): string {
+  return sizes.validation > 0 ? `validation (${count(sizes.validation)} images) and test (${count(sizes.test)} images)` : `test (${count(sizes.test)} images)`;
 }
