@@ -79,14 +79,14 @@ export class TrainingView {
     });
   }
 
-  /** The run has ended: what was trained, against what was planned. */
-  final(study: Study, end: StudyEnd): void {
+  /** The run has ended: what was trained, against what was planned, and the compile stage before it. */
+  final(study: Study, end: StudyEnd, compileSeconds: number): void {
     cancelAnimationFrame(this.frame);
     this.frame = 0;
     const s = study.stats();
     this.bar.max = Math.max(1, s.planned);
     this.bar.value = s.done;
-    const rate = s.samplesPerSecond > 0 ? ` · ${count(s.samplesPerSecond)} samples/s` : '';
+    const rate = `${s.samplesPerSecond > 0 ? ` · ${count(s.samplesPerSecond)} samples/s` : ''} · shaders compiled in ${compileSeconds.toFixed(1)} s before the first step`;
     this.text.textContent = s.done === s.planned
       ? `${count(s.done)} / ${count(s.planned)} training samples${rate}`
       : `${end === 'finished' ? 'Ended' : end === 'lost' ? 'Device lost' : 'Stopped'}: trained ${count(s.done)} of ${count(s.planned)} planned samples ` +

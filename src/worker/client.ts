@@ -5,7 +5,7 @@
  * an app whose bundler moves modules around copies it or passes its URL as `worker`.
  * One worker can hold several trainers (addTrainer) on one device and one resident dataset.
  */
-import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type { AdapterDescription } from '../gpu/device.ts';
 import type { DeviceLostInfo } from '../gpu/gpu.ts';
 import type { TrainerOptions, TrainerOptionsInput } from '../train/options.ts';
@@ -16,6 +16,12 @@ import type { WorkerTrainer } from './worker.ts';
 export interface TrainingWorkerOptions extends WorkerSetup {
   /** The worker script's URL, or a Worker already running it. Default: worker.js beside this module. */
   worker?: Worker | URL | string;
+  /**
+   * Move an in-memory dataset's pixel and label buffers to the worker instead of copying them
+   * (no copy of tens of MB on this thread; the arrays here are detached, so pass a copy you no
+   * longer need). Default false.
+   */
+  transferDataset?: boolean;
 }
 
 type Listeners = { [K in keyof TrainerEvents]: Set<TrainerEvents[K]> };
@@ -77,7 +83,7 @@ export class TrainingWorker {
 
   /** Start a worker, load the dataset there and build its engine and trainer. */
   static async create(options: TrainingWorkerOptions): Promise<TrainingWorker> {
-    const { worker: script, ...setup } = options;
+    const { worker: script, transferDataset = false, ...setup } = options;
     // `new URL('./worker.js', import.meta.url)` written out, so bundlers that know the pattern (Vite) ship the worker too.
     const scriptUrl = script instanceof Worker ? null : script !== undefined ? String(script) : new URL('./worker.js', import.meta.url).href;
     const worker = script instanceof Worker ? script : script !== undefined
@@ -86,7 +92,10 @@ export class TrainingWorker {
     const connection = new Connection(worker, wrap<WorkerTrainer>(worker), scriptUrl);
     try {
       const events = proxy((e: TrainerEvent) => connection.emit(e));
-      const ready = await Promise.race([connection.remote.setup({ ...setup, dataset: absolute(setup.dataset) }, events), connection.failed]);
+      const request = { ...setup, dataset: absolute(setup.dataset) };
+      const buffers = transferDataset && !('url' in request.dataset)
+        ? [request.dataset.train, request.dataset.test].flatMap((s) => [s.images.buffer, s.labels.buffer]) : [];
+      const ready = await Promise.race([connection.remote.setup(transfer(request, buffers), events), connection.failed]);
       return new TrainingWorker(connection, ready);
     } catch (error) {
       worker.terminate();
