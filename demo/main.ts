@@ -10,7 +10,7 @@ import type { VariantName } from '../src/model/variants.ts';
 import type { TrainingWorker } from '../src/worker/client.ts';
 import { DataPanel } from './data-panel.ts';
 import { cpuFallback, estimateText, plannedSamples } from './device.ts';
-import { byId } from './dom.ts';
+import { byId, nextTask } from './dom.ts';
 import { count, duration } from './format.ts';
 import { newRunId, shownRuns, type SavedRun } from './past-runs.ts';
 import { PastRunsView } from './past-runs-view.ts';
@@ -153,9 +153,7 @@ async function run(): Promise<void> {
   pastRuns.select(null);
   setBusy(true);
   const sizes = splitSizes(settings, loaded.dataset.train.count);
-  training.reset(settings.variants, settings.epochs, sizes.validation > 0 ? 'validation' : 'test');
-  // The new cards are drawn before the worker starts: two short tasks, not one long one.
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await training.reset(settings.variants, settings.epochs, sizes.validation > 0 ? 'validation' : 'test');
   await disposeTrainers(trainers);
   trainers = new Map();
   let compileSeconds: number;
@@ -181,12 +179,15 @@ async function run(): Promise<void> {
     settings,
     adapter: { ...gpu.adapter, features: gpu.features },
   };
+  // The live results table follows each epoch in a task after the card's chart (see final below).
+  let liveResults: ReturnType<typeof setTimeout> | undefined;
   const current = new Study(trainers, settings.epochs, {
     progress: () => training.progress(current),
     epoch: (r, m) => {
       training.epoch(r, m, settings.epochs);
       training.progress(current);
-      results.show(current.runs, meta, false);
+      clearTimeout(liveResults);
+      liveResults = setTimeout(() => results.show(current.runs, meta, false), 0);
     },
     status: (r) => training.status(r),
   });
@@ -201,11 +202,15 @@ async function run(): Promise<void> {
     study = null;
     setBusy(false);
   }
+  // The last epoch's drawing happened in this task: the end of the run gets tasks of its own.
+  clearTimeout(liveResults);
+  await nextTask();
   const stats = current.stats();
   if (stats.done > 0 && stats.samplesPerSecond > 0) measuredRate = stats.samplesPerSecond;
   training.final(current, end, compileSeconds);
   runState.textContent = `${end === 'lost' ? 'Device lost' : end === 'stopped' ? 'Stopped' : 'Finished'} after ${duration((performance.now() - started) / 1000)}.`;
   results.show(current.runs, meta, true);
+  await nextTask();
   if (current.runs.some((r) => r.epochs.length > 0)) await keep(studyRecord(meta, current.runs), end, current.runs);
   if (end === 'lost') return;
   // Best test accuracy first; a diverged or failed model has nothing to show.
