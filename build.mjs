@@ -69,11 +69,15 @@ function typeScript5Entry(entry) {
   return `/// <reference types="@webgpu/types" />\nexport * from './${entry}.js';\n`;
 }
 
-/** The demo page as static files (index.html, style.css, main.js): any static host can serve them. */
+/**
+ * The demo page as static files (index.html, style.css, main.js, and worker.js, the training
+ * worker that main.js starts from beside itself): any static host can serve them.
+ */
 export async function buildDemo(outdir = 'dist/demo') {
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  await esbuild.build({ ...sharedOptions, entryPoints: ['demo/main.ts'], outfile: `${outdir}/main.js`, sourcemap: 'linked', minify: true });
+  await Promise.all([['demo/main.ts', 'main.js'], [join('src', 'worker', 'worker.ts'), 'worker.js']].map(([entry, file]) =>
+    esbuild.build({ ...sharedOptions, entryPoints: [entry], outfile: `${outdir}/${file}`, sourcemap: 'linked', minify: true })));
   await Promise.all(['index.html', 'style.css'].map((file) => cp(`demo/${file}`, `${outdir}/${file}`)));
 }
 

@@ -19,3 +19,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Att
   element.append(...children);
   return element;
 }
+
+/**
+ * Resolve in a task of its own, after what is already queued (input, worker messages, frames):
+ * UI work split at these points never makes one long main-thread task.
+ */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

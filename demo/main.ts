@@ -1,15 +1,16 @@
 /**
  * The demo page: the four-variant regularization study, live, on the user's GPU. This module
- * wires the sections together and owns the run's life: one GPU, one resident copy of the dataset
- * shared by every variant's Trainer, and the Study that gives the trainers turns.
+ * wires the sections together and owns the run's life: a training worker (./trainers.ts) holding
+ * the device, the dataset and every variant's Trainer, and the Study that gives the trainers turns.
+ * The page itself only checks what the GPU offers (then lets that device go) and draws.
  */
-import { Gpu, type DeviceLostInfo } from '../src/gpu/gpu.ts';
+import { acquireDevice, type AdapterDescription } from '../src/gpu/device.ts';
+import type { DeviceLostInfo } from '../src/gpu/gpu.ts';
 import type { VariantName } from '../src/model/variants.ts';
-import { disposeDataset, uploadDataset, type ResidentDataset } from '../src/data/resident.ts';
-import { Trainer } from '../src/train/trainer.ts';
-import { DataPanel, type LoadedDataset } from './data-panel.ts';
+import type { TrainingWorker } from '../src/worker/client.ts';
+import { DataPanel } from './data-panel.ts';
 import { cpuFallback, estimateText, plannedSamples } from './device.ts';
-import { byId } from './dom.ts';
+import { byId, nextTask } from './dom.ts';
 import { count, duration } from './format.ts';
 import { newRunId, shownRuns, type SavedRun } from './past-runs.ts';
 import { PastRunsView } from './past-runs-view.ts';
@@ -17,9 +18,10 @@ import { PredictionsView } from './predictions-view.ts';
 import { studyRecord, summarize, type StudyRecord } from './results.ts';
 import { ResultsView } from './results-view.ts';
 import { SettingsForm } from './settings-form.ts';
-import { DEFAULT_SETTINGS, parseSettings, splitSizes, testSize, trainerOptions, type DatasetSize, type Settings } from './settings.ts';
+import { DEFAULT_SETTINGS, parseSettings, splitSizes, testSize, type DatasetSize } from './settings.ts';
 import { Store } from './store.ts';
 import { Study, type StudyEnd } from './study.ts';
+import { disposeTrainers, startTrainers } from './trainers.ts';
 import { TrainingView } from './training-view.ts';
 
 const runButton = byId<HTMLButtonElement>('run');
@@ -31,12 +33,12 @@ const gpuNotice = byId('gpu');
 const fallbackNotice = byId('fallback');
 const estimate = byId('estimate');
 
-let gpu: Gpu | null = null;
+/** What the adapter is, once WebGPU answered (the device that training uses lives in the worker). */
+let gpu: { adapter: AdapterDescription; features: readonly string[] } | null = null;
 let gpuProblem: string | null = 'Checking WebGPU…';
 /** Training samples per second measured on this device by the last run (all variants together). */
 let measuredRate: number | null = null;
-let resident: ResidentDataset | null = null;
-let trainers = new Map<VariantName, Trainer>();
+let trainers = new Map<VariantName, TrainingWorker>();
 let study: Study | null = null;
 /** From Run until the study ends (trainers are built before the study exists). */
 let busy = false;
@@ -79,7 +81,7 @@ function refresh(): void {
 }
 
 /** A software adapter trains some hundred times slower than a GPU: say so before Run, with the way out. */
-async function checkFallback(g: Gpu): Promise<void> {
+async function checkFallback(g: { adapter: AdapterDescription }): Promise<void> {
   let flag: boolean | undefined;
   try {
     const adapter = await navigator.gpu.requestAdapter();
@@ -95,8 +97,13 @@ async function checkFallback(g: Gpu): Promise<void> {
 }
 
 async function startGpu(): Promise<void> {
+  let limits: GPUSupportedLimits;
   try {
-    gpu = await Gpu.create();
+    // The same request as the training worker's, for its errors and limits; then let the device go.
+    const acquired = await acquireDevice();
+    gpu = { adapter: acquired.adapter, features: acquired.features };
+    limits = acquired.device.limits;
+    acquired.device.destroy();
   } catch (error) {
     const e = error as Error;
     gpuProblem = e.name === 'WebGPUUnavailableError' ? e.message : `WebGPU could not start: ${e.name}: ${e.message}`;
@@ -107,14 +114,12 @@ async function startGpu(): Promise<void> {
   }
   gpuProblem = null;
   const a = gpu.adapter;
-  const limits = gpu.device.limits;
   const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' · ') || 'unnamed adapter';
   gpuNotice.className = 'notice';
   gpuNotice.textContent = `GPU: ${name}. Limits: storage binding ${count(limits.maxStorageBufferBindingSize / 2 ** 20)} MiB, ` +
     `buffer ${count(limits.maxBufferSize / 2 ** 20)} MiB, ${limits.maxComputeInvocationsPerWorkgroup} invocations and ` +
     `${count(limits.maxComputeWorkgroupStorageSize / 1024)} KiB shared memory per workgroup` +
     `${gpu.features.length ? `; features: ${gpu.features.join(', ')}` : ''}.`;
-  gpu.onLost(deviceLost);
   await checkFallback(gpu);
   refresh();
 }
@@ -126,34 +131,6 @@ function deviceLost(info: DeviceLostInfo): void {
   study?.lose(gpuProblem);
   predictions.unavailable('Predictions need the GPU, which was lost; the results above and their exports remain.');
   refresh();
-}
-
-/** The shared GPU copy of the dataset, uploaded once per dataset. */
-function residentDataset(g: Gpu, loaded: LoadedDataset): ResidentDataset {
-  if (resident?.dataset === loaded.dataset) return resident;
-  if (resident) disposeDataset(g, resident);
-  resident = uploadDataset(g, loaded.dataset);
-  return resident;
-}
-
-/**
- * Every trainer is built before any starts, so a refused option stops the run before it begins.
- * Building one compiles and plans everything it will run (a long task on a slow machine), so the
- * page gets a frame between them.
- */
-async function buildTrainers(g: Gpu, shared: ResidentDataset, settings: Settings): Promise<Map<VariantName, Trainer>> {
-  const built = new Map<VariantName, Trainer>();
-  try {
-    for (const name of settings.variants) {
-      runState.textContent = `Preparing ${name}…`;
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      built.set(name, new Trainer(g, shared, trainerOptions(settings, name, shared.dataset.train.count)));
-    }
-  } catch (error) {
-    for (const t of built.values()) t.dispose();
-    throw error;
-  }
-  return built;
 }
 
 function setBusy(value: boolean): void {
@@ -171,21 +148,30 @@ async function run(): Promise<void> {
   const settings = parsed.settings;
   const loaded = data.loaded;
   say(null);
-  for (const t of trainers.values()) t.dispose();
-  trainers = new Map();
   predictions.hide();
   results.hide();
   pastRuns.select(null);
   setBusy(true);
+  const sizes = splitSizes(settings, loaded.dataset.train.count);
+  await training.reset(settings.variants, settings.epochs, sizes.validation > 0 ? 'validation' : 'test');
+  await disposeTrainers(trainers);
+  trainers = new Map();
+  let compileSeconds: number;
   try {
-    trainers = await buildTrainers(gpu, residentDataset(gpu, loaded), settings);
+    const started = await startTrainers(loaded.dataset, settings, (stage) => {
+      runState.textContent = stage === 'starting' ? 'Starting the training worker…' : 'Compiling shaders…';
+      training.stage(stage === 'starting' ? 'Copying the dataset to the training worker and building the trainers…'
+        : 'Compiling shaders (before the first step; not counted in samples/s)…');
+    });
+    trainers = started.trainers;
+    compileSeconds = started.compileSeconds;
   } catch (error) {
     setBusy(false);
     runState.textContent = '';
     say(`Not started: ${(error as Error).message}`);
     return;
   }
-  const sizes = splitSizes(settings, loaded.dataset.train.count);
+  trainers.values().next().value!.onLost(deviceLost);
   const testImages = testSize(settings, loaded.dataset.test.count);
   const meta: Omit<StudyRecord, 'variants'> = {
     dataset: { name: loaded.dataset.name, source: loaded.source, trainImages: sizes.train, validationImages: sizes.validation, testImages },
@@ -193,13 +179,15 @@ async function run(): Promise<void> {
     settings,
     adapter: { ...gpu.adapter, features: gpu.features },
   };
-  training.reset(settings.variants, settings.epochs, sizes.validation > 0 ? 'validation' : 'test');
+  // The live results table follows each epoch in a task after the card's chart (see final below).
+  let liveResults: ReturnType<typeof setTimeout> | undefined;
   const current = new Study(trainers, settings.epochs, {
     progress: () => training.progress(current),
     epoch: (r, m) => {
       training.epoch(r, m, settings.epochs);
       training.progress(current);
-      results.show(current.runs, meta, false);
+      clearTimeout(liveResults);
+      liveResults = setTimeout(() => results.show(current.runs, meta, false), 0);
     },
     status: (r) => training.status(r),
   });
@@ -214,11 +202,15 @@ async function run(): Promise<void> {
     study = null;
     setBusy(false);
   }
+  // The last epoch's drawing happened in this task: the end of the run gets tasks of its own.
+  clearTimeout(liveResults);
+  await nextTask();
   const stats = current.stats();
   if (stats.done > 0 && stats.samplesPerSecond > 0) measuredRate = stats.samplesPerSecond;
-  training.final(current, end);
+  training.final(current, end, compileSeconds);
   runState.textContent = `${end === 'lost' ? 'Device lost' : end === 'stopped' ? 'Stopped' : 'Finished'} after ${duration((performance.now() - started) / 1000)}.`;
   results.show(current.runs, meta, true);
+  await nextTask();
   if (current.runs.some((r) => r.epochs.length > 0)) await keep(studyRecord(meta, current.runs), end, current.runs);
   if (end === 'lost') return;
   // Best test accuracy first; a diverged or failed model has nothing to show.

@@ -1,12 +1,13 @@
 /**
  * The live part of the page while the study runs: one card per variant (status, epoch, its
  * chart), the comparison chart, and the progress bar with samples per second and time left.
- * Progress events arrive many times a second; the bar is redrawn at most once per frame.
+ * Progress events arrive many times a second; the bar is redrawn at most once per frame, and each
+ * chart is built and updated in a task of its own, so the page answers input between them.
  */
 import { DISPLAY_NAMES } from '../src/study/claims.ts';
 import type { EpochMetrics } from '../src/train/types.ts';
 import { ComparisonChart, VariantChart } from './charts.ts';
-import { byId, h } from './dom.ts';
+import { byId, h, nextTask } from './dom.ts';
 import { count, duration } from './format.ts';
 import { percent } from './results.ts';
 import type { Study, StudyEnd, VariantRun } from './study.ts';
@@ -15,7 +16,8 @@ interface Card {
   element: HTMLElement;
   detail: HTMLElement;
   message: HTMLElement;
-  chart: VariantChart;
+  /** Made in a task of its own after the card (see reset). */
+  chart: VariantChart | null;
 }
 
 export class TrainingView {
@@ -25,9 +27,9 @@ export class TrainingView {
   private readonly text = byId('progress-text');
   private frame = 0;
 
-  /** New cards for a new study. */
-  reset(variants: readonly string[], epochs: number, heldOut: 'validation' | 'test'): void {
-    for (const card of this.cards.values()) card.chart.destroy();
+  /** New cards for a new study; resolves once every card has its chart. */
+  async reset(variants: readonly string[], epochs: number, heldOut: 'validation' | 'test'): Promise<void> {
+    for (const card of this.cards.values()) card.chart?.destroy();
     this.cards.clear();
     const container = byId('variant-cards');
     container.replaceChildren();
@@ -38,11 +40,16 @@ export class TrainingView {
       const element = h('article', { className: 'card', 'data-variant': name, 'data-status': 'queued' },
         h('h3', {}, DISPLAY_NAMES[name] ?? name, ' ', h('span', { className: 'badge' }, 'queued')), detail, h('figure', { className: 'chart' }, canvas), message);
       container.append(element);
-      this.cards.set(name, { element, detail, message, chart: new VariantChart(canvas, name) });
+      this.cards.set(name, { element, detail, message, chart: null });
     }
-    this.comparison.reset(variants, heldOut);
     this.bar.value = 0;
     this.text.textContent = 'Starting…';
+    for (const card of this.cards.values()) {
+      await nextTask();
+      card.chart = new VariantChart(card.element.querySelector('canvas')!, card.element.dataset.variant!);
+    }
+    await nextTask();
+    this.comparison.reset(variants, heldOut);
   }
 
   /** Before the first step: what is happening instead (e.g. compiling shaders). */
@@ -52,8 +59,8 @@ export class TrainingView {
 
   epoch(run: VariantRun, m: EpochMetrics, epochs: number): void {
     const card = this.cards.get(run.name)!;
-    card.chart.add(m);
-    this.comparison.add(m);
+    card.chart!.add(m);
+    setTimeout(() => this.comparison.add(m), 0);
     const heldOut = m.validationAccuracy !== null ? `val ${percent(m.validationAccuracy, 1)}` : `test ${percent(m.testAccuracy, 1)}`;
     card.detail.textContent = `${m.epoch} / ${epochs} epochs · train ${percent(m.trainAccuracy, 1)} · ${heldOut}`;
   }
@@ -79,14 +86,14 @@ export class TrainingView {
     });
   }
 
-  /** The run has ended: what was trained, against what was planned. */
-  final(study: Study, end: StudyEnd): void {
+  /** The run has ended: what was trained, against what was planned, and the compile stage before it. */
+  final(study: Study, end: StudyEnd, compileSeconds: number): void {
     cancelAnimationFrame(this.frame);
     this.frame = 0;
     const s = study.stats();
     this.bar.max = Math.max(1, s.planned);
     this.bar.value = s.done;
-    const rate = s.samplesPerSecond > 0 ? ` · ${count(s.samplesPerSecond)} samples/s` : '';
+    const rate = `${s.samplesPerSecond > 0 ? ` · ${count(s.samplesPerSecond)} samples/s` : ''} · shaders compiled in ${compileSeconds.toFixed(1)} s before the first step`;
     this.text.textContent = s.done === s.planned
       ? `${count(s.done)} / ${count(s.planned)} training samples${rate}`
       : `${end === 'finished' ? 'Ended' : end === 'lost' ? 'Device lost' : 'Stopped'}: trained ${count(s.done)} of ${count(s.planned)} planned samples ` +

@@ -99,6 +99,31 @@ async function exported(page: Page, selector: string, name: RegExp): Promise<Buf
   throw new Error(`no download matching ${name} after clicking ${selector}`);
 }
 
+/**
+ * Installed before the page's scripts: every main-thread long task (PerformanceObserver
+ * 'longtask': a task over 50 ms) as [start, duration] in window.longTasks, and every text the
+ * progress line showed, in order, in window.progressTexts.
+ */
+function recordResponsiveness(page: Page): Promise<unknown> {
+  return page.evaluateOnNewDocument(() => {
+    const w = globalThis as unknown as { longTasks: [number, number][]; progressTexts: string[] };
+    w.longTasks = [];
+    w.progressTexts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTasks.push([e.startTime, e.duration]);
+    }).observe({ type: 'longtask', buffered: true });
+    document.addEventListener('DOMContentLoaded', () => {
+      const line = document.getElementById('progress-text')!;
+      new MutationObserver(() => {
+        if (w.progressTexts.at(-1) !== line.textContent) w.progressTexts.push(line.textContent ?? '');
+      }).observe(line, { childList: true, characterData: true, subtree: true });
+    });
+  });
+}
+
+/** The bound on any one main-thread task from Run to the end of the run (predictions shown). */
+const LONG_TASK_MS = 100;
+
 const percentOf = (cell: string): number => {
   const match = /^(\d+\.\d+)%$/.exec(cell.trim());
   assert.ok(match, `"${cell}" is not a percentage`);
@@ -106,7 +131,7 @@ const percentOf = (cell: string): number => {
 };
 
 test('a small study runs to the end: four variants, table = exported JSON, charts drawn, predictions, exports', async () => {
-  const page = await open();
+  const page = await open({ prepare: recordResponsiveness });
   await ready(page);
   // SwiftShader is a CPU fallback: the page says so before Run, and what the settings will train.
   assert.match(await text(page, '[data-testid=cpu-fallback]'), /^CPU fallback: (the browser reports a fallback adapter|the adapter is swiftshader, a software renderer), so training runs on the processor.*Quick run preset/);
@@ -115,10 +140,16 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
   await fill(page, 'testLimit', '300');
   assert.is(await text(page, '[data-testid=split]'), 'This run: 400 train · 100 validation · 300 test images.');
   assert.match(await text(page, '[data-testid=estimate]'), /^This run: 4,800 training samples; the time is measured from the first steps of the run\.$/);
+  const runAt = await page.evaluate(() => performance.now());
   await page.click('[data-testid=run]');
   await page.waitForFunction(() => /^(Finished|Stopped|Device lost)/.test(document.getElementById('run-state')!.textContent!), { timeout: 240_000, polling: 500 });
   assert.match(await text(page, '#run-state'), /^Finished after/);
-  assert.match(await text(page, '#progress-text'), /^4,800 \/ 4,800 training samples · [\d,]+ samples\/s/);
+  assert.match(await text(page, '#progress-text'), /^4,800 \/ 4,800 training samples · [\d,]+ samples\/s · shaders compiled in \d+\.\d s before the first step$/);
+  // Shader compilation is a stage of its own, shown before any training samples are counted.
+  const shown = await page.evaluate(() => (globalThis as unknown as { progressTexts: string[] }).progressTexts);
+  const compiling = shown.findIndex((t) => /^Compiling shaders/.test(t));
+  const counting = shown.findIndex((t) => /training samples/.test(t));
+  assert.ok(compiling >= 0 && compiling < counting, `progress texts: ${JSON.stringify(shown.slice(0, 5))}`);
 
   const cards = await page.$$eval('.card', (els) => els.map((e) => [e.getAttribute('data-variant'), e.getAttribute('data-status')]));
   assert.equal(cards, [['baseline', 'finished'], ['dropout', 'finished'], ['weight-decay', 'finished'], ['batchnorm', 'finished']]);
@@ -156,6 +187,9 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
   assert.is(matrix.flat().reduce((a, b) => a + b, 0), 300);
   assert.match(await text(page, '#inspect-status'), /of 300 test images right/);
   assert.match(await text(page, '#test-grid figure figcaption'), /true: /);
+  // Training ran in the worker: from Run until the predictions were shown, the page never froze.
+  const longTasks = await page.evaluate((t) => (globalThis as unknown as { longTasks: [number, number][] }).longTasks.filter(([start]) => start >= t), runAt);
+  assert.ok(longTasks.every(([, ms]) => ms <= LONG_TASK_MS), `main-thread tasks over ${LONG_TASK_MS} ms (start, ms): ${JSON.stringify(longTasks)}`);
 
   const record = JSON.parse((await exported(page, '#export-json', /\.json$/)).toString()) as StudyRecord;
   assert.is(record.variants.length, 4);
@@ -298,15 +332,21 @@ test('a corrupt dataset file the user picks is refused with its name; raw IDX fi
 });
 
 test('pause and continue; then a lost device stops the run, finished epochs stay on screen and exportable', async () => {
-  const page = await open({ prepare: (p) => p.evaluateOnNewDocument(() => {
-    // Keep a handle on the page's device so the test can lose it.
-    const request = GPUAdapter.prototype.requestDevice;
-    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
-      const device = await request.call(this, descriptor);
-      (globalThis as unknown as { testDevice: GPUDevice }).testDevice = device;
-      return device;
+  // The training worker's device is the one to lose: every worker first runs a module that keeps
+  // a handle on the device it requests, then its own script. (A string: the page runs it as is.)
+  const page = await open({ prepare: (p) => p.evaluateOnNewDocument(`{
+    const url = (code) => URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+    const hook = url(\`const request = GPUAdapter.prototype.requestDevice;
+      GPUAdapter.prototype.requestDevice = async function (descriptor) {
+        const device = await request.call(this, descriptor);
+        globalThis.testDevice = device;
+        return device;
+      };\`);
+    const PageWorker = Worker;
+    globalThis.Worker = function (script, options) {
+      return new PageWorker(url('import ' + JSON.stringify(hook) + '; import ' + JSON.stringify(new URL(script, location.href).href) + ';'), options);
     };
-  }) });
+  }`) });
   await ready(page);
   await fill(page, 'epochs', '20');
   await fill(page, 'trainLimit', '300');
@@ -319,7 +359,9 @@ test('pause and continue; then a lost device stops the run, finished epochs stay
   await page.waitForFunction(() => [...document.querySelectorAll('.card')].every((c) => c.getAttribute('data-status') === 'paused'), { timeout: 10_000 });
   await page.click('#pause');
   await page.waitForFunction(() => document.querySelector('.card[data-status=training]') !== null, { timeout: 30_000 });
-  await page.evaluate(() => (globalThis as unknown as { testDevice: GPUDevice }).testDevice.destroy());
+  const [worker] = page.workers();
+  assert.ok(worker, 'the page trains in a worker');
+  await worker!.evaluate(() => (globalThis as unknown as { testDevice: GPUDevice }).testDevice.destroy());
   await page.waitForFunction(() => /^Device lost/.test(document.getElementById('run-state')!.textContent!), { timeout: 60_000 });
   assert.match(await text(page, '#gpu'), /The GPU device was lost \(destroyed/);
   assert.equal(await page.$$eval('.card', (els) => els.map((e) => e.getAttribute('data-status'))), ['lost', 'lost']);

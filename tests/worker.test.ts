@@ -48,6 +48,16 @@ test('the worker posts the same progress and epoch events as the main thread', a
   assert.equal(worker.epochs.map(steadyEpoch), main.epochs.map(steadyEpoch));
 });
 
+test('a second trainer in the same worker shares its device and data: same weights, its own events; compile() ran first', async () => {
+  const { main, worker } = await compared();
+  // Every kernel of both trainers, compiled before the first step, changes no bit of the result.
+  assert.ok(worker.compiledPipelines >= 20, `${worker.compiledPipelines} pipelines compiled`);
+  assert.is(worker.second.trainer, 1);
+  assert.ok(worker.second.weightsBase64 === main.weightsBase64, 'the second trainer\'s weights differ');
+  // Its events went to its own listeners only (the first trainer's events equal the main thread's, above).
+  assert.is(worker.second.progress, main.progress.length);
+});
+
 test('errors cross from the worker with their names; a disposed or dead worker refuses work', async () => {
   const { errors } = await compared();
   assert.match(errors.badDataset, /^DatasetError: train set: 94079 pixels for 120 images of 28×28 \(expected 94080\)$/);

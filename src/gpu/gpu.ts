@@ -135,6 +135,17 @@ export class Gpu {
     return this.kernels.get(shader, entryPoint, constants);
   }
 
+  /**
+   * Create every pipeline of the kernels asked for so far (e.g. by building a Trainer) with
+   * createComputePipelineAsync, all in parallel, and resolve with how many there were. Call it
+   * before the first step, so no step waits for a compile; a kernel not compiled this way is
+   * compiled synchronously at its first dispatch.
+   */
+  compilePipelines(): Promise<number> {
+    this.assertUsable();
+    return this.kernels.compileAll();
+  }
+
   /** Record dispatches in one pass of one encoder and submit them. */
   run(dispatches: readonly Dispatch[], label = 'run'): void {
     this.assertUsable();

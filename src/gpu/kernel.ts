@@ -44,11 +44,14 @@ export function pipelineConstants(where: string, layout: EntryPointLayout, const
 export class Kernel {
   /** The shader's file name. */
   readonly shader: string;
-  readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   readonly bindings: readonly BindingInfo[];
   readonly workgroupSize: readonly [number, number, number];
   private readonly uniformLayouts = new Map<string, UniformLayout>();
+  /** What the pipeline is made from: kept so it can be created later, synchronously or not. */
+  private readonly descriptor: GPUComputePipelineDescriptor;
+  private built: GPUComputePipeline | null = null;
+  private building: Promise<void> | null = null;
 
   /** @internal KernelCache builds kernels. */
   constructor(
@@ -77,11 +80,33 @@ export class Kernel {
         buffer: { type: b.kind },
       })),
     });
-    this.pipeline = device.createComputePipeline({
+    this.descriptor = {
       label,
       layout: device.createPipelineLayout({ bindGroupLayouts: [this.layout] }),
       compute: { module, entryPoint, constants: values },
+    };
+  }
+
+  /**
+   * The compute pipeline. Created on first use, synchronously, unless compile() made it first:
+   * bind groups need only the explicit layout, so building a trainer compiles nothing.
+   */
+  get pipeline(): GPUComputePipeline {
+    this.built ??= this.device.createComputePipeline(this.descriptor);
+    return this.built;
+  }
+
+  get compiled(): boolean {
+    return this.built !== null;
+  }
+
+  /** Create the pipeline without blocking (createComputePipelineAsync); the same descriptor, so the same numerics. */
+  compile(): Promise<void> {
+    if (this.built) return Promise.resolve();
+    this.building ??= this.device.createComputePipelineAsync(this.descriptor).then((pipeline) => {
+      this.built ??= pipeline;
     });
+    return this.building;
   }
 
   private checkLimits(): void {
@@ -209,5 +234,12 @@ export class KernelCache {
       compiled.kernels.set(key, kernel);
     }
     return kernel;
+  }
+
+  /** Compile, asynchronously and all at once, every kernel whose pipeline does not exist yet; how many that was. */
+  async compileAll(): Promise<number> {
+    const pending = [...this.modules.values()].flatMap((m) => [...m.kernels.values()]).filter((k) => !k.compiled);
+    await Promise.all(pending.map((k) => k.compile()));
+    return pending.length;
   }
 }

@@ -3,32 +3,38 @@
  * trains. It offers the Trainer's events and promises. The worker script is the package's
  * `lenet-webgpu/worker.js` (built from ./worker.ts), loaded from beside this module by default;
  * an app whose bundler moves modules around copies it or passes its URL as `worker`.
+ * One worker can hold several trainers (addTrainer) on one device and one resident dataset.
  */
-import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type { AdapterDescription } from '../gpu/device.ts';
-import type { TrainerOptions } from '../train/options.ts';
+import type { DeviceLostInfo } from '../gpu/gpu.ts';
+import type { TrainerOptions, TrainerOptionsInput } from '../train/options.ts';
 import type { Evaluation, TrainResult, TrainerEvents } from '../train/types.ts';
-import type { DatasetSource, TrainerEvent, WorkerSetup } from './protocol.ts';
+import type { DatasetSource, TrainerEvent, WorkerReady, WorkerSetup } from './protocol.ts';
 import type { WorkerTrainer } from './worker.ts';
 
 export interface TrainingWorkerOptions extends WorkerSetup {
   /** The worker script's URL, or a Worker already running it. Default: worker.js beside this module. */
   worker?: Worker | URL | string;
+  /**
+   * Move an in-memory dataset's pixel and label buffers to the worker instead of copying them
+   * (no copy of tens of MB on this thread; the arrays here are detached, so pass a copy you no
+   * longer need). Default false.
+   */
+  transferDataset?: boolean;
 }
 
-export class TrainingWorker {
-  private readonly listeners: { [K in keyof TrainerEvents]: Set<TrainerEvents[K]> } = { progress: new Set(), epoch: new Set() };
-  private readonly failed: Promise<never>;
-  private disposed = false;
-  // Filled from the worker's answer to setup(), before create() hands the instance out.
-  readonly adapter!: AdapterDescription;
-  readonly features!: readonly string[];
-  readonly options!: TrainerOptions;
-  readonly parameterCount!: number;
-  readonly stepsPerEpoch!: number;
-  readonly trainSize!: number;
+type Listeners = { [K in keyof TrainerEvents]: Set<TrainerEvents[K]> };
 
-  private constructor(private readonly worker: Worker, private readonly remote: Remote<WorkerTrainer>, scriptUrl: string | null) {
+/** One worker and what its trainers share: the Comlink remote, its failure, events and device loss. */
+class Connection {
+  readonly failed: Promise<never>;
+  readonly listeners = new Map<number, Listeners>();
+  readonly lostListeners = new Set<(info: DeviceLostInfo) => void>();
+  lost: DeviceLostInfo | null = null;
+  ended = false;
+
+  constructor(readonly worker: Worker, readonly remote: Remote<WorkerTrainer>, scriptUrl: string | null) {
     // Comlink never settles calls to a worker that died (script 404, syntax error): fail them here.
     this.failed = new Promise<never>((_, reject) => {
       const where = scriptUrl === null ? 'the Worker passed as `worker`' : `its script ${scriptUrl}`;
@@ -41,90 +47,153 @@ export class TrainingWorker {
     this.failed.catch(() => {}); // Reported through the call that is waiting, if any.
   }
 
+  emit(event: TrainerEvent): void {
+    if (event.type === 'lost') {
+      this.lost = event.value;
+      for (const listener of this.lostListeners) listener(event.value);
+      return;
+    }
+    const listeners = this.listeners.get(event.trainer)?.[event.type] ?? [];
+    for (const listener of listeners) (listener as (v: typeof event.value) => void)(event.value);
+  }
+
+  end(): void {
+    this.ended = true;
+    this.remote[releaseProxy]();
+    this.worker.terminate();
+  }
+}
+
+export class TrainingWorker {
+  private disposed = false;
+  // Filled from the worker's answer, before create() or addTrainer() hands the instance out.
+  readonly adapter!: AdapterDescription;
+  readonly features!: readonly string[];
+  readonly options!: TrainerOptions;
+  readonly parameterCount!: number;
+  readonly stepsPerEpoch!: number;
+  readonly trainSize!: number;
+  /** Which of its worker's trainers this is. */
+  readonly trainer!: number;
+
+  private constructor(private readonly connection: Connection, ready: WorkerReady) {
+    Object.assign(this, ready);
+    connection.listeners.set(ready.trainer, { progress: new Set(), epoch: new Set() });
+  }
+
   /** Start a worker, load the dataset there and build its engine and trainer. */
   static async create(options: TrainingWorkerOptions): Promise<TrainingWorker> {
-    const { worker: script, ...setup } = options;
+    const { worker: script, transferDataset = false, ...setup } = options;
     // `new URL('./worker.js', import.meta.url)` written out, so bundlers that know the pattern (Vite) ship the worker too.
     const scriptUrl = script instanceof Worker ? null : script !== undefined ? String(script) : new URL('./worker.js', import.meta.url).href;
     const worker = script instanceof Worker ? script : script !== undefined
       ? new Worker(script, { type: 'module' })
       : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    const client = new TrainingWorker(worker, wrap<WorkerTrainer>(worker), scriptUrl);
+    const connection = new Connection(worker, wrap<WorkerTrainer>(worker), scriptUrl);
     try {
-      const events = proxy((e: TrainerEvent) => client.emit(e));
-      return Object.assign(client, await client.call((r) => r.setup({ ...setup, dataset: absolute(setup.dataset) }, events)));
+      const events = proxy((e: TrainerEvent) => connection.emit(e));
+      const request = { ...setup, dataset: absolute(setup.dataset) };
+      const buffers = transferDataset && !('url' in request.dataset)
+        ? [request.dataset.train, request.dataset.test].flatMap((s) => [s.images.buffer, s.labels.buffer]) : [];
+      const ready = await Promise.race([connection.remote.setup(transfer(request, buffers), events), connection.failed]);
+      return new TrainingWorker(connection, ready);
     } catch (error) {
       worker.terminate();
       throw error;
     }
   }
 
+  /**
+   * Another trainer in this worker, on the same device and resident dataset (nothing is copied
+   * again): several variants train in one worker, taking turns on its GPU.
+   */
+  async addTrainer(options: TrainerOptionsInput): Promise<TrainingWorker> {
+    return new TrainingWorker(this.connection, await this.call((r) => r.addTrainer(options)));
+  }
+
+  /**
+   * Create the pipelines of every trainer in this worker (createComputePipelineAsync, in
+   * parallel); resolves with how many. Call it before the first train() so the first steps do
+   * not wait for shader compilation, and their speed is the training's.
+   */
+  compile(): Promise<number> {
+    return this.call((r) => r.compile());
+  }
+
   on<K extends keyof TrainerEvents>(event: K, listener: TrainerEvents[K]): () => void {
-    this.listeners[event].add(listener);
-    return () => this.listeners[event].delete(listener);
+    const listeners = this.connection.listeners.get(this.trainer)![event] as Set<TrainerEvents[K]>;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
-  private emit(event: TrainerEvent): void {
-    for (const listener of this.listeners[event.type]) (listener as (v: typeof event.value) => void)(event.value);
+  /** Called once if the worker's device is lost (as Gpu.onLost); returns an unsubscribe function. */
+  onLost(listener: (info: DeviceLostInfo) => void): () => void {
+    if (this.connection.lost) listener(this.connection.lost);
+    else this.connection.lostListeners.add(listener);
+    return () => this.connection.lostListeners.delete(listener);
   }
 
-  /** Settle with the worker's answer, or fail if the worker dies or was disposed. */
+  /** Settle with the worker's answer, or fail if the worker dies or this trainer was disposed. */
   private call<T>(request: (remote: Remote<WorkerTrainer>) => Promise<T>): Promise<T> {
-    if (this.disposed) return Promise.reject(new Error('this training worker was disposed; create a new one'));
-    return Promise.race([request(this.remote), this.failed]);
+    if (this.disposed || this.connection.ended) return Promise.reject(new Error('this training worker was disposed; create a new one'));
+    return Promise.race([request(this.connection.remote), this.connection.failed]);
   }
 
   /** Same as Trainer.train: until `epochs` epochs in total, or `steps` more steps. */
   train(budget: { epochs?: number; steps?: number }): Promise<TrainResult> {
-    return this.call((r) => r.train(budget));
+    return this.call((r) => r.train(this.trainer, budget));
   }
 
   /** Ask a running train() to stop after the submit in flight; train() again resumes. */
   stop(): void {
-    if (!this.disposed) void this.remote.stop();
+    if (!this.disposed && !this.connection.ended) void this.connection.remote.stop(this.trainer);
   }
 
   evaluate(split: 'validation' | 'test'): Promise<Evaluation> {
-    return this.call((r) => r.evaluate(split));
+    return this.call((r) => r.evaluate(this.trainer, split));
   }
 
   predictTest(count?: number): Promise<Uint32Array> {
-    return this.call((r) => r.predictTest(count));
+    return this.call((r) => r.predictTest(this.trainer, count));
   }
 
   /** Predicted classes of any 28×28 images (count·784 pixels, 0–255), as Trainer.predict. */
   predict(images: Uint8Array): Promise<Uint32Array> {
-    return this.call((r) => r.predict(images));
+    return this.call((r) => r.predict(this.trainer, images));
   }
 
   /** The weights as .safetensors bytes (PyTorch names and layouts). */
   exportWeights(metadata?: Record<string, string>): Promise<Uint8Array> {
-    return this.call((r) => r.exportWeights(metadata));
+    return this.call((r) => r.exportWeights(this.trainer, metadata));
   }
 
   importWeights(bytes: Uint8Array, fileName?: string): Promise<void> {
-    return this.call((r) => r.importWeights(bytes, fileName));
+    return this.call((r) => r.importWeights(this.trainer, bytes, fileName));
   }
 
   saveCheckpoint(): Promise<Uint8Array> {
-    return this.call((r) => r.saveCheckpoint());
+    return this.call((r) => r.saveCheckpoint(this.trainer));
   }
 
   loadCheckpoint(bytes: Uint8Array, fileName?: string): Promise<void> {
-    return this.call((r) => r.loadCheckpoint(bytes, fileName));
+    return this.call((r) => r.loadCheckpoint(this.trainer, bytes, fileName));
   }
 
-  /** Free the worker's GPU buffers and device, then end the worker. */
+  /**
+   * Free this trainer's GPU buffers. The last trainer of a worker to go also frees the worker's
+   * device and ends the worker.
+   */
   async dispose(): Promise<void> {
-    if (this.disposed) return;
+    if (this.disposed || this.connection.ended) return;
+    this.disposed = true;
+    this.connection.listeners.delete(this.trainer);
+    const last = this.connection.listeners.size === 0;
     try {
-      await this.call((r) => r.dispose());
+      await Promise.race([last ? this.connection.remote.dispose() : this.connection.remote.removeTrainer(this.trainer), this.connection.failed]);
     } catch {
       // The worker died or failed to free: terminating it below releases whatever it still held.
     } finally {
-      this.disposed = true;
-      this.remote[releaseProxy]();
-      this.worker.terminate();
+      if (last) this.connection.end();
     }
   }
 }

@@ -1,5 +1,6 @@
 /** What crosses between TrainingWorker (the page) and the worker script: plain, cloneable data only. */
 import type { AdapterDescription } from '../gpu/device.ts';
+import type { DeviceLostInfo } from '../gpu/gpu.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { TrainerOptions, TrainerOptionsInput } from '../train/options.ts';
 import type { EpochMetrics, Progress } from '../train/types.ts';
@@ -13,8 +14,10 @@ export interface WorkerSetup {
   powerPreference?: GPUPowerPreference;
 }
 
-/** What the worker's engine and trainer turned out to be. */
+/** What one of the worker's trainers turned out to be (the engine's facts are the same for all). */
 export interface WorkerReady {
+  /** Which of the worker's trainers this is: 0 for the one setup() builds, then 1, 2, … */
+  trainer: number;
   adapter: AdapterDescription;
   features: readonly string[];
   options: TrainerOptions;
@@ -23,4 +26,8 @@ export interface WorkerReady {
   trainSize: number;
 }
 
-export type TrainerEvent = { type: 'progress'; value: Progress } | { type: 'epoch'; value: EpochMetrics };
+/** A trainer's event, tagged with the trainer it came from; or the loss of the worker's device. */
+export type TrainerEvent =
+  | { type: 'progress'; trainer: number; value: Progress }
+  | { type: 'epoch'; trainer: number; value: EpochMetrics }
+  | { type: 'lost'; value: DeviceLostInfo };

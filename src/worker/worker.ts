@@ -1,12 +1,14 @@
 /**
- * The worker script of TrainingWorker (shipped as dist/worker.js): one engine, one dataset and one
- * Trainer living in a Web Worker, driven from the page through Comlink. Events go back through a
- * callback the page passes to setup().
+ * The worker script of TrainingWorker (shipped as dist/worker.js): one engine and one resident
+ * dataset living in a Web Worker, with one or more Trainers on them, driven from the page through
+ * Comlink. Trainers are named by number; events go back, tagged with it, through a callback the
+ * page passes to setup().
  */
 import { expose, transfer } from 'comlink';
 import { datasetFromUrl, type Dataset } from '../data/dataset.ts';
 import { Gpu } from '../gpu/gpu.ts';
 import { disposeDataset, uploadDataset, type ResidentDataset } from '../data/resident.ts';
+import type { TrainerOptionsInput } from '../train/options.ts';
 import { Trainer } from '../train/trainer.ts';
 import type { Evaluation, TrainResult } from '../train/types.ts';
 import type { TrainerEvent, WorkerReady, WorkerSetup } from './protocol.ts';
@@ -14,76 +16,101 @@ import type { TrainerEvent, WorkerReady, WorkerSetup } from './protocol.ts';
 export class WorkerTrainer {
   private gpu: Gpu | null = null;
   private data: ResidentDataset | null = null;
-  private current: Trainer | null = null;
+  private events: (event: TrainerEvent) => void = () => {};
+  private readonly trainers = new Map<number, Trainer>();
+  private nextId = 0;
 
   async setup(setup: WorkerSetup, events: (event: TrainerEvent) => void): Promise<WorkerReady> {
     if (this.gpu) throw new Error('this worker is already set up');
     const source = setup.dataset;
     const dataset: Dataset = 'url' in source ? await datasetFromUrl(source.name, source.url) : source;
-    this.gpu = await Gpu.create(setup.powerPreference ? { powerPreference: setup.powerPreference } : {});
-    this.data = uploadDataset(this.gpu, dataset);
-    const trainer = new Trainer(this.gpu, this.data, setup.options);
-    trainer.on('progress', (value) => events({ type: 'progress', value }));
-    trainer.on('epoch', (value) => events({ type: 'epoch', value }));
-    this.current = trainer;
+    const gpu = await Gpu.create(setup.powerPreference ? { powerPreference: setup.powerPreference } : {});
+    this.gpu = gpu;
+    this.events = events;
+    this.data = uploadDataset(gpu, dataset);
+    gpu.onLost((value) => events({ type: 'lost', value }));
+    return this.addTrainer(setup.options);
+  }
+
+  /** Another Trainer on this worker's device and resident dataset (no second copy of the data). */
+  addTrainer(options: TrainerOptionsInput): WorkerReady {
+    if (!this.gpu || !this.data) throw new Error('this worker has no engine: it was disposed, or setup() failed');
+    const trainer = new Trainer(this.gpu, this.data, options);
+    const id = this.nextId++;
+    trainer.on('progress', (value) => this.events({ type: 'progress', trainer: id, value }));
+    trainer.on('epoch', (value) => this.events({ type: 'epoch', trainer: id, value }));
+    this.trainers.set(id, trainer);
     return {
-      adapter: this.gpu.adapter, features: this.gpu.features, options: trainer.options,
+      trainer: id, adapter: this.gpu.adapter, features: this.gpu.features, options: trainer.options,
       parameterCount: trainer.parameterCount, stepsPerEpoch: trainer.stepsPerEpoch, trainSize: trainer.trainSize,
     };
   }
 
-  private get trainer(): Trainer {
-    if (!this.current) throw new Error('this worker has no trainer: it was disposed, or setup() failed');
-    return this.current;
+  /** Create the pipelines of every trainer built so far, asynchronously; how many there were. */
+  compile(): Promise<number> {
+    if (!this.gpu) throw new Error('this worker has no engine: it was disposed, or setup() failed');
+    return this.gpu.compilePipelines();
   }
 
-  train(budget: { epochs?: number; steps?: number }): Promise<TrainResult> {
-    return this.trainer.train(budget);
+  private trainer(id: number): Trainer {
+    const trainer = this.trainers.get(id);
+    if (!trainer) throw new Error(`this worker has no trainer ${id}: it was disposed, or setup() failed`);
+    return trainer;
   }
 
-  stop(): void {
-    this.current?.stop();
+  train(id: number, budget: { epochs?: number; steps?: number }): Promise<TrainResult> {
+    return this.trainer(id).train(budget);
   }
 
-  evaluate(split: 'validation' | 'test'): Promise<Evaluation> {
-    return this.trainer.evaluate(split);
+  stop(id: number): void {
+    this.trainers.get(id)?.stop();
   }
 
-  async predictTest(count?: number): Promise<Uint32Array> {
-    const classes = await this.trainer.predictTest(count);
+  evaluate(id: number, split: 'validation' | 'test'): Promise<Evaluation> {
+    return this.trainer(id).evaluate(split);
+  }
+
+  async predictTest(id: number, count?: number): Promise<Uint32Array> {
+    const classes = await this.trainer(id).predictTest(count);
     return transfer(classes, [classes.buffer]);
   }
 
-  async predict(images: Uint8Array): Promise<Uint32Array> {
-    const classes = await this.trainer.predict(images);
+  async predict(id: number, images: Uint8Array): Promise<Uint32Array> {
+    const classes = await this.trainer(id).predict(images);
     return transfer(classes, [classes.buffer]);
   }
 
-  async exportWeights(metadata?: Record<string, string>): Promise<Uint8Array> {
-    const bytes = await this.trainer.exportWeights(metadata);
+  async exportWeights(id: number, metadata?: Record<string, string>): Promise<Uint8Array> {
+    const bytes = await this.trainer(id).exportWeights(metadata);
     return transfer(bytes, [bytes.buffer]);
   }
 
-  importWeights(bytes: Uint8Array, fileName?: string): void {
-    this.trainer.importWeights(bytes, fileName);
+  importWeights(id: number, bytes: Uint8Array, fileName?: string): void {
+    this.trainer(id).importWeights(bytes, fileName);
   }
 
-  async saveCheckpoint(): Promise<Uint8Array> {
-    const bytes = await this.trainer.saveCheckpoint();
+  async saveCheckpoint(id: number): Promise<Uint8Array> {
+    const bytes = await this.trainer(id).saveCheckpoint();
     return transfer(bytes, [bytes.buffer]);
   }
 
-  loadCheckpoint(bytes: Uint8Array, fileName?: string): void {
-    this.trainer.loadCheckpoint(bytes, fileName);
+  loadCheckpoint(id: number, bytes: Uint8Array, fileName?: string): void {
+    this.trainer(id).loadCheckpoint(bytes, fileName);
+  }
+
+  /** Free one trainer's buffers; the engine, the dataset and the other trainers stay. */
+  removeTrainer(id: number): void {
+    this.trainers.get(id)?.dispose();
+    this.trainers.delete(id);
   }
 
   /** Free every buffer, then the device (this worker created it). */
   dispose(): void {
-    this.current?.dispose();
+    for (const trainer of this.trainers.values()) trainer.dispose();
+    this.trainers.clear();
     if (this.gpu && this.data) disposeDataset(this.gpu, this.data);
     this.gpu?.dispose();
     this.gpu?.device.destroy();
-    this.current = null;
     this.data = null;
   }
 }

@@ -26,7 +26,13 @@ export interface RunReport {
 
 export interface WorkerReport {
   main: RunReport;
-  worker: RunReport & { firstTrainSteps: number; firstTrainStopped: boolean; adapter: string };
+  worker: RunReport & {
+    firstTrainSteps: number; firstTrainStopped: boolean; adapter: string;
+    /** Pipelines compile() created before the first step. */
+    compiledPipelines: number;
+    /** A second trainer added to the same worker, trained after the first, then disposed. */
+    second: { trainer: number; progress: number; weightsBase64: string };
+  };
   /** "Name: message" of each failure provoked on purpose. */
   errors: Record<'badDataset' | 'badOptions' | 'missingScript' | 'afterDispose', string>;
 }
@@ -58,6 +64,10 @@ async function onMainThread(dataset: Dataset, options: TrainerOptionsInput, step
 
 async function inWorker(dataset: Dataset, options: TrainerOptionsInput, steps: number): Promise<WorkerReport['worker'] & { afterDispose: string }> {
   const trainer = await TrainingWorker.create({ worker: '/worker.js', dataset, options });
+  const second = await trainer.addTrainer(options);
+  let secondProgress = 0;
+  second.on('progress', () => secondProgress++);
+  const compiledPipelines = await trainer.compile();
   const progress: Progress[] = [];
   const epochs: EpochMetrics[] = [];
   trainer.on('progress', (p) => {
@@ -67,11 +77,16 @@ async function inWorker(dataset: Dataset, options: TrainerOptionsInput, steps: n
   trainer.on('epoch', (m) => epochs.push(m));
   const first = await trainer.train({ steps });
   await trainer.train({ steps: steps - first.steps });
+  await second.train({ steps });
+  const secondReport = { trainer: second.trainer, progress: secondProgress, weightsBase64: encode(await second.exportWeights()) };
+  // Only this trainer goes: the worker, its device and the first trainer stay.
+  await second.dispose();
   const report = {
     progress, epochs, evaluation: await trainer.evaluate('test'), predictions: [...await trainer.predictTest()],
     directPredictions: [...await trainer.predict(dataset.test.images.slice(0, 5 * 784))],
     weightsBase64: encode(await trainer.exportWeights()),
     firstTrainSteps: first.steps, firstTrainStopped: first.stopped, adapter: trainer.adapter.architecture,
+    compiledPipelines, second: secondReport,
   };
   await trainer.dispose();
   return { ...report, afterDispose: await failure(trainer.train({ steps: 1 })) };
