@@ -8,13 +8,13 @@ import {
   type ChartDataset,
 } from 'chart.js';
 import { DISPLAY_NAMES } from '../src/study/claims.ts';
+import { SPLIT_COLOURS, variantColour } from '../src/study/colours.ts';
 import type { EpochMetrics } from '../src/train/types.ts';
 import type { Summary } from './results.ts';
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
 Chart.defaults.font.family = 'system-ui, sans-serif';
 
-export const VARIANT_COLORS: Record<string, string> = { baseline: '#4e79a7', dropout: '#f28e2b', 'weight-decay': '#59a14f', batchnorm: '#e15759' };
 const ACCURACY = '#2563eb';
 const LOSS = '#b91c1c';
 
@@ -83,6 +83,11 @@ export class VariantChart {
   }
 }
 
+/** The comparison chart's lines, empty, one per variant in its colour (src/study/colours.ts). */
+export function comparisonDatasets(variants: readonly string[]): (LineData & { variant: string })[] {
+  return variants.map((v) => ({ ...line(DISPLAY_NAMES[v] ?? v, variantColour(v), 'y', false), variant: v }));
+}
+
 /** Every variant's held-out accuracy per epoch (validation, or test when nothing is held out). */
 export class ComparisonChart {
   private readonly chart: Chart<'line', (number | null)[], number>;
@@ -100,7 +105,7 @@ export class ComparisonChart {
     this.title = `${heldOut} accuracy per epoch, all variants`;
     (this.chart.options.scales!.y as { title: { text: string } }).title.text = `${heldOut} accuracy`;
     this.chart.data.labels = [];
-    this.chart.data.datasets = variants.map((v) => ({ ...line(DISPLAY_NAMES[v] ?? v, VARIANT_COLORS[v] ?? '#555', 'y', false), variant: v }));
+    this.chart.data.datasets = comparisonDatasets(variants);
     this.chart.update();
     describe(this.chart, this.title);
   }
@@ -131,7 +136,7 @@ export class SummaryChart {
   }
 
   show(rows: readonly Summary[]): void {
-    const series = [['train', 'trainAccuracy', '#93c5fd'], ['validation', 'validationAccuracy', '#3b82f6'], ['test', 'testAccuracy', '#1e3a8a']] as const;
+    const series = [['train', 'trainAccuracy', SPLIT_COLOURS.train], ['validation', 'validationAccuracy', SPLIT_COLOURS.validation], ['test', 'testAccuracy', SPLIT_COLOURS.test]] as const;
     this.chart.data.labels = rows.map((r) => DISPLAY_NAMES[r.variant] ?? r.variant);
     this.chart.data.datasets = series.map(([label, key, color]) => ({ label, data: rows.map((r) => r[key]), backgroundColor: color }));
     // Start the axis a little below the lowest bar: the differences are a few points, not tens.

@@ -1,6 +1,7 @@
 /** What the report's figures show, built from results.json; the page draws them (cli/page/figures.ts). */
 import type { FigureRequest, Series } from '../page/figures.ts';
 import type { StudyResults } from '../study-results.ts';
+import { SPLIT_COLOURS, variantColour, type Split } from '../../src/study/colours.ts';
 import { estimate } from '../../src/study/statistics.ts';
 import type { EpochMetrics } from '../../src/train/types.ts';
 import { meanCurve } from './summary.ts';
@@ -30,8 +31,11 @@ export function figureRequest(results: StudyResults): FigureRequest {
   const curves = config.variants.map((variant) => {
     const runs = results.runs.filter((r) => r.variant === variant);
     const complete = runs.filter((r) => r.status === 'complete');
-    const curve = (label: string, metric: Parameters<typeof meanCurve>[2], percent = false): Series => ({
-      label,
+    // The variant's colour on every split (the page's too); the splits differ by dash and marker.
+    const curve = (split: Split, metric: Parameters<typeof meanCurve>[2], percent = false): Series => ({
+      label: split,
+      split,
+      colour: variantColour(variant),
       values: meanCurve(runs, config.epochs, metric).map((v) => (percent ? pct(v) : v)),
       intervals: curveIntervals(complete, config.epochs, metric, percent ? 100 : 1),
     });
@@ -54,8 +58,10 @@ export function figureRequest(results: StudyResults): FigureRequest {
   });
   const finished = config.variants.filter((v) => summary?.[v]);
   // Whiskers only from several seeds: one seed's binomial error is not the spread the figure shows.
-  const bar = (label: string, pick: (v: string) => number | null, metric: 'trainAccuracy' | 'validationAccuracy' | 'testAccuracy'): Series => ({
-    label,
+  const bar = (split: Split, pick: (v: string) => number | null, metric: 'trainAccuracy' | 'validationAccuracy' | 'testAccuracy'): Series => ({
+    label: split,
+    split,
+    colour: SPLIT_COLOURS[split],
     values: finished.map((v) => pct(pick(v))),
     intervals: finished.map((v) => {
       const e = results.statistics?.[v]?.[metric];

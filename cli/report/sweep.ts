@@ -1,5 +1,6 @@
 /** A sweep's figure (accuracy against strength, with 95% intervals) and SWEEP.md, from sweep.json's data. */
 import type { CurvesFigure, Series } from '../page/figures.ts';
+import { variantColour, type Split } from '../../src/study/colours.ts';
 import { strengthDir, type SweepAnalysis, type SweepResults } from '../../src/study/sweep.ts';
 import type { Estimate } from '../../src/study/statistics.ts';
 
@@ -8,8 +9,10 @@ export const sweepFigureFile = (variant: string): string => `sweep-${variant}.pn
 const pctInterval = (e: Estimate | null): [number, number] | null => (e?.ci95 ? [100 * e.ci95[0], 100 * e.ci95[1]] : null);
 
 export function sweepFigure(sweep: SweepAnalysis): CurvesFigure {
-  const series = (label: string, pick: (p: SweepAnalysis['points'][number]) => Estimate | null): Series => ({
-    label,
+  const series = (split: Split, pick: (p: SweepAnalysis['points'][number]) => Estimate | null): Series => ({
+    label: split,
+    split,
+    colour: variantColour(sweep.variant),
     values: sweep.points.map((p) => { const e = pick(p); return e ? 100 * e.mean : null; }),
     intervals: sweep.points.map((p) => pctInterval(pick(p))),
   });
