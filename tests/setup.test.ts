@@ -1,5 +1,5 @@
 /** scripts/setup.mjs: what `npm start` and `npm test` install before they run. */
-import { mkdtempSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -37,8 +37,13 @@ test('npm dependencies are reinstalled when node_modules is missing or older tha
 
 test('without root or sudo it installs nothing and stops with the one command to run', () => {
   // As user nobody, with Chromium "missing": setup cannot install it, so it names it and the command.
-  const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'scripts/setup.mjs', 'test'],
-    { encoding: 'utf8', env: { ...process.env, CHROME_PATH: '/nonexistent/chromium' } });
+  // A copy in a folder anyone can read: the checkout may be under a home nobody cannot enter (/root).
+  const dir = mkdtempSync(join(tmpdir(), 'lenet-setup-'));
+  copyFileSync('scripts/setup.mjs', join(dir, 'setup.mjs'));
+  chmodSync(dir, 0o755);
+  chmodSync(join(dir, 'setup.mjs'), 0o644);
+  const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(dir, 'setup.mjs'), 'test'],
+    { encoding: 'utf8', cwd: dir, env: { ...process.env, CHROME_PATH: '/nonexistent/chromium' } });
   assert.is(result.status, 1, result.stderr);
   assert.match(result.stderr, /^setup: missing\n {2}- chromium: Chromium, the browser the tests drive/);
   assert.match(result.stderr, /Install it with:\n {2}sudo apt-get install -y chromium\n$/);
