@@ -122,6 +122,11 @@ export class BrowserSession {
     for (const name of Object.values(IDX_FILES)) {
       message = message.replaceAll(`${this.datasetUrl}${name}`, idxFileOnDisk(this.dataDir, name) ?? join(this.dataDir, name));
     }
+    if (message.startsWith('WebGPUUnavailableError: ')) {
+      // The engine's advice is for someone at a browser; here the browser is ours to choose.
+      message = `${message.replace(/ The GPU may be.*$/, '')} The headless browser found no WebGPU adapter: pass --browser with a Chrome that has a GPU`
+        + ' (and --browser-arg --use-angle=vulkan on Linux), or check that Chromium and the Vulkan loader (libvulkan1) are installed for SwiftShader.';
+    }
     const code = INPUT_ERRORS.test(message) ? EXIT.usage : EXIT.failure;
     return new CliError(message.replace(/^\w*Error: /, ''), code);
   }

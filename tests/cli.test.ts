@@ -225,8 +225,8 @@ test('Ctrl-C checkpoints at a step boundary (exit 130, one line on how to resume
   assert.not.ok(existsSync(join(cut, 'checkpoint.safetensors')));
 });
 
-test('a page call that hangs is abandoned after the idle timeout with an error naming the call', async () => {
-  const session = await BrowserSession.open({ dataDir: data, datasetName: 'mnist', entry: 'tests/support/hanging-page.ts', idleTimeoutMs: 1500 });
+test('a page call that hangs is abandoned after the idle timeout with an error naming the call; no adapter says what to do in the CLI', async () => {
+  const session = await BrowserSession.open({ dataDir: data, datasetName: 'mnist', entry: 'tests/support/session-page.ts', idleTimeoutMs: 1500 });
   try {
     const started = Date.now();
     await session.call('hang').then(() => assert.unreachable('hang() resolved'), (error: Error) => {
@@ -234,6 +234,10 @@ test('a page call that hangs is abandoned after the idle timeout with an error n
     });
     assert.ok(Date.now() - started < 10_000);
     assert.is(await session.call('answer'), 42, 'the session still serves other calls');
+    const noAdapter = await session.call('noAdapter').then(() => null, (error: unknown) => session.explain(error));
+    assert.is(noAdapter?.code, 1);
+    assert.match(noAdapter!.message, /^WebGPU is unavailable: requestAdapter\(\) returned no adapter\. The headless browser found no WebGPU adapter: pass --browser with a Chrome that has a GPU/);
+    assert.not.match(noAdapter!.message, /chrome:\/\/gpu/);
   } finally {
     await session.close();
   }
