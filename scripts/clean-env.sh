@@ -118,6 +118,11 @@ demo_serves() {
   echo "GET /data/fashion-mnist/t10k-labels-idx1-ubyte.gz -> $data_code"
   local pgid; pgid=$(cat "$ROOT/root/npm-start.pid")
   kill -- "-$pgid" 2>/dev/null; sleep 1
+  # setsid may have forked (then the group is not $pgid): stop every process whose root is the chroot.
+  local proc
+  for proc in /proc/[0-9]*; do
+    [ "$(readlink "$proc/root" 2>/dev/null)" = "$(readlink -f "$ROOT")" ] && kill "${proc#/proc/}" 2>/dev/null
+  done
   [ "$code" = 200 ] && grep -q '<title>' "$LOGS/demo-page.html" && grep -o '<title>[^<]*</title>' "$LOGS/demo-page.html" &&
     [ "$data_code" = 200 ]
 }
