@@ -353,7 +353,8 @@ test('pause and continue; then a lost device stops the run, finished epochs stay
   await fill(page, 'testLimit', '100');
   for (const name of ['dropout', 'weight-decay']) await page.click(`input[name=variants][value=${name}]`);
   await page.click('#run');
-  await page.waitForFunction(() => document.querySelector('.card[data-variant=baseline] canvas')!.getAttribute('data-points') !== '0', { timeout: 120_000 });
+  // A card's chart is built in a task after the card: no attribute yet is no points yet.
+  await page.waitForFunction(() => Number(document.querySelector('.card[data-variant=baseline] canvas')!.getAttribute('data-points')) > 0, { timeout: 120_000 });
   await page.click('#pause');
   assert.is(await text(page, '#pause'), 'Continue');
   await page.waitForFunction(() => [...document.querySelectorAll('.card')].every((c) => c.getAttribute('data-status') === 'paused'), { timeout: 10_000 });
