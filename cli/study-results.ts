@@ -2,8 +2,8 @@
  * results.json: the study's record and its resume state at once. It is rewritten (atomically)
  * after every epoch, so an interrupted study loses at most the epoch in progress.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { CliError, EXIT } from './exit.ts';
+import { existsSync } from 'node:fs';
+import { readRecordFile } from './record-file.ts';
 import type { AdapterReport } from './session.ts';
 import type { StudyConfig } from './study-config.ts';
 import type { VariantSummary } from './report/summary.ts';
@@ -59,22 +59,7 @@ export function newResults(config: StudyConfig, versions: Record<string, string>
 /** The study in `file`, null if there is none, or a CliError (exit 2) naming the file and what is wrong. */
 export function readResults(file: string): StudyResults | null {
   if (!existsSync(file)) return null;
-  let results: Partial<StudyResults> | null;
-  try {
-    results = JSON.parse(readFileSync(file, 'utf8')) as Partial<StudyResults> | null;
-  } catch (error) {
-    throw new CliError(`${file} cannot be read as JSON (${(error as Error).message}); it is the study's record — restore it, or start a new study in another --out`, EXIT.usage);
-  }
-  if (results?.format !== RESULTS_FORMAT) {
-    throw new CliError(`${file} is not a study's results (format ${JSON.stringify(results?.format)}, expected ${RESULTS_FORMAT}); start a new study in another --out`, EXIT.usage);
-  }
-  const bad = [
-    ...(typeof results.config !== 'object' || results.config === null ? ['config'] : []),
-    ...(!Array.isArray(results.runs) ? ['runs'] : []),
-    ...(!Array.isArray(results.commands) ? ['commands'] : []),
-  ];
-  if (bad.length) throw new CliError(`${file}: ${bad.join(', ')} missing or malformed; restore the file, or start a new study in another --out`, EXIT.usage);
-  return results as StudyResults;
+  return readRecordFile<StudyResults>(file, { format: RESULTS_FORMAT, of: 'study', fields: { config: 'object', runs: 'array', commands: 'array' } });
 }
 
 const CSV_COLUMNS = ['variant', 'seed', 'status', 'epoch', 'steps', 'trainLoss', 'trainAccuracy', 'validationLoss', 'validationAccuracy',

@@ -3,13 +3,12 @@
  * study's results.json). It is rewritten after every epoch and when the run stops, so --resume
  * knows the options the run was started with and refuses a contradicting one by name.
  */
-import { readFileSync } from 'node:fs';
 import type { DatasetName } from '../src/data/dataset.ts';
 import type { VariantName } from '../src/model/variants.ts';
 import type { OptimizerKind } from '../src/train/options.ts';
 import type { EpochMetrics } from '../src/train/types.ts';
 import { optionConflicts } from './args.ts';
-import { CliError, EXIT } from './exit.ts';
+import { readRecordFile } from './record-file.ts';
 import type { FinalEvaluation } from './page/runs.ts';
 import type { AdapterReport } from './session.ts';
 
@@ -87,18 +86,7 @@ export function newTrainRecord(config: TrainConfig): TrainRecord {
 
 /** The stored run in `file`, or a CliError (exit 2) naming the file and what is wrong with it. */
 export function readTrainRecord(file: string): TrainRecord {
-  let record: Partial<TrainRecord> | null;
-  try {
-    record = JSON.parse(readFileSync(file, 'utf8')) as Partial<TrainRecord> | null;
-  } catch (error) {
-    throw new CliError(`${file} cannot be read as JSON (${(error as Error).message}); it is the run's record — restore it, or start a new run in another --out`, EXIT.usage);
-  }
-  if (record?.format !== TRAIN_FORMAT) {
-    throw new CliError(`${file} is not the record of a train run (format ${JSON.stringify(record?.format)}, expected ${TRAIN_FORMAT}); start a new run in another --out`, EXIT.usage);
-  }
-  const missing = ['config', 'perEpoch', 'commands'].filter((k) => typeof (record as Record<string, unknown>)[k] !== 'object' || (record as Record<string, unknown>)[k] === null);
-  if (missing.length) throw new CliError(`${file}: ${missing.join(', ')} missing or not an object; restore the file, or start a new run in another --out`, EXIT.usage);
-  return record as TrainRecord;
+  return readRecordFile<TrainRecord>(file, { format: TRAIN_FORMAT, of: 'run', fields: { config: 'object', perEpoch: 'array', commands: 'array' } });
 }
 
 /** The options of this command line that contradict the stored run. */
