@@ -3,6 +3,7 @@
  * (SwiftShader and the like train LeNet-5 some hundred times slower than a GPU), and how long
  * these settings would take at the rate this device was measured at. No DOM, so tested in Node.
  */
+import { softwareRenderer } from '../src/gpu/device.ts';
 import { duration } from './format.ts';
 
 export interface AdapterFacts {
@@ -14,14 +15,11 @@ export interface AdapterFacts {
   isFallbackAdapter?: boolean;
 }
 
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|warp|microsoft basic render/i;
-
 /** Why this adapter is a CPU fallback, or null when it looks like a real GPU. */
 export function cpuFallback(adapter: AdapterFacts): string | null {
   if (adapter.isFallbackAdapter) return 'the browser reports a fallback adapter';
-  const text = [adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter(Boolean).join(' ');
-  const match = SOFTWARE.exec(text);
-  return match ? `the adapter is ${match[0]}, a software renderer` : null;
+  const renderer = softwareRenderer(adapter);
+  return renderer ? `the adapter is ${renderer}, a software renderer` : null;
 }
 
 /** Samples a run trains: every variant, every epoch, every training image. */

@@ -13,6 +13,15 @@
 // groups, and per-step loop overhead, not load width, bounds its speed: 4 values per step is ~2x
 // faster. Barriers cost per SIMD group, so a small workgroup (16 threads) is fastest there.
 // Each op's body is one function taking the chunk width, called with CHUNK by its entry point.
+//
+// Split statistics (real GPUs, src/ops/batchnorm.ts picks them): one workgroup per channel leaves
+// a GPU with a handful of busy workgroups (conv1's 6 channels). Then each channel is cut into
+// `parts` ranges of whole samples, in three dispatches: partial statistics per (channel, part)
+// workgroup; a finalize per channel that folds its partials in part order (fixed, so reruns are
+// bit-identical) into the per-channel outputs; the elementwise pass per (channel, part). Forward
+// partials are (count, mean, M2) folded as Chan et al.; backward partials are plain sums. (Three
+// dispatches, not two, because a fold-and-normalize pass would bind 9 storage buffers; the
+// default limit is 8.)
 
 //#include "lib/grid.wgsl"
 
@@ -25,6 +34,9 @@ struct Params {
   // 1/n and n/(n−1) (unbiased variance), computed in float64 on the CPU.
   inv_n: f32,
   unbias: f32,
+  // Split statistics: parts per channel and samples per part (parts = 1: one workgroup per channel).
+  parts: u32,
+  part_batch: u32,
 }
 
 // Threads per workgroup of both paths.
@@ -54,6 +66,8 @@ override CHUNK: u32;
 @group(0) @binding(14) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(15) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(16) var<storage, read_write> dbeta: array<f32>;
+// Split statistics: one vec4 per (channel, part), at channel·parts + part.
+@group(0) @binding(17) var<storage, read_write> partials: array<vec4<f32>>;
 
 var<workgroup> partial: array<vec2<f32>, WG>;
 
@@ -66,9 +80,10 @@ struct Walk {
   index: u32,
 }
 
-fn walk_start(c: u32, lid: u32, chunk: u32) -> Walk {
+// The walk starts at sample `first` (0, or a split part's first sample).
+fn walk_start(c: u32, lid: u32, chunk: u32, first: u32) -> Walk {
   let j = lid * chunk;
-  let b = j / params.spatial;
+  let b = first + j / params.spatial;
   let s = j % params.spatial;
   return Walk(b, s, (b * params.channels + c) * params.spatial + s);
 }
@@ -157,38 +172,43 @@ fn affine(c: u32, inv_std: f32) -> Affine {
   return Affine(gamma[c] * inv_std, beta[c]);
 }
 
-fn normalize_channel(c: u32, lid: u32, chunk: u32, mean: f32, inv_std: f32) {
+// Samples [first, end) of channel c: the whole channel, or one part of a split.
+fn normalize_range(c: u32, lid: u32, chunk: u32, first: u32, end: u32, mean: f32, inv_std: f32) {
   let f = affine(c, inv_std);
-  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
+  for (var w = walk_start(c, lid, chunk, first); w.b < end; walk_next(&w, chunk)) {
     store_y(w.index, chunk, (load_x(w.index, chunk) - mean) * f.scale + f.shift);
   }
 }
 
-// Corrected two-pass statistics: a first mean m0, then Σd and Σd² with d = x − m0, so
-// mean = m0 + Σd/n and var = Σd²/n − (Σd/n)² (Björck's correction cancels most of the rounding
-// error of m0; no E[x²] − E[x]² cancellation).
-fn forward_train(c: u32, lid: u32, chunk: u32) {
-  if (c >= params.channels) {
-    return;
-  }
+// Corrected two-pass statistics of samples [first, end) of channel c (n values, inv_n = 1/n): a
+// first mean m0, then Σd and Σd² with d = x − m0, so mean = m0 + Σd/n and var = Σd²/n − (Σd/n)²
+// (Björck's correction cancels most of the rounding error of m0; no E[x²] − E[x]² cancellation).
+fn range_statistics(c: u32, lid: u32, chunk: u32, first: u32, end: u32, inv_n: f32) -> Stats {
   var sum = vec4<f32>(0.0);
-  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
+  for (var w = walk_start(c, lid, chunk, first); w.b < end; walk_next(&w, chunk)) {
     sum += load_x(w.index, chunk);
   }
-  let m0 = workgroup_sum(lid, vec2<f32>(lane_sum(sum, chunk), 0.0)).x * params.inv_n;
+  let m0 = workgroup_sum(lid, vec2<f32>(lane_sum(sum, chunk), 0.0)).x * inv_n;
   var s1 = vec4<f32>(0.0);
   var s2 = vec4<f32>(0.0);
-  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
+  for (var w = walk_start(c, lid, chunk, first); w.b < end; walk_next(&w, chunk)) {
     let d = load_x(w.index, chunk) - m0;
     s1 += d;
     s2 += d * d;
   }
   let totals = workgroup_sum(lid, vec2<f32>(lane_sum(s1, chunk), lane_sum(s2, chunk)));
-  let stats = statistics(m0, totals);
+  return statistics(m0, totals, inv_n);
+}
+
+fn forward_train(c: u32, lid: u32, chunk: u32) {
+  if (c >= params.channels) {
+    return;
+  }
+  let stats = range_statistics(c, lid, chunk, 0u, params.batch, params.inv_n);
   if (lid == 0u) {
     save_statistics(c, stats);
   }
-  normalize_channel(c, lid, chunk, stats.mean, stats.inv_std);
+  normalize_range(c, lid, chunk, 0u, params.batch, stats.mean, stats.inv_std);
 }
 
 struct Stats {
@@ -198,8 +218,8 @@ struct Stats {
 }
 
 // Mean and biased variance from the first mean m0 and the sums (Σd, Σd²) of d = x − m0.
-fn statistics(m0: f32, sums: vec2<f32>) -> Stats {
-  let totals = sums * params.inv_n;
+fn statistics(m0: f32, sums: vec2<f32>, inv_n: f32) -> Stats {
+  let totals = sums * inv_n;
   let variance = max(totals.y - totals.x * totals.x, 0.0);
   return Stats(m0 + totals.x, variance, inverseSqrt(variance + params.eps));
 }
@@ -216,7 +236,7 @@ fn forward_eval(c: u32, lid: u32, chunk: u32) {
   if (c >= params.channels) {
     return;
   }
-  normalize_channel(c, lid, chunk, eval_mean[c], inverseSqrt(eval_var[c] + params.eps));
+  normalize_range(c, lid, chunk, 0u, params.batch, eval_mean[c], inverseSqrt(eval_var[c] + params.eps));
 }
 
 // One reduction pass gives Σdy and Σdy·(x − mean) (= dβ and dγ/invstd), then one elementwise pass
@@ -232,10 +252,36 @@ fn backward_terms(c: u32, sums: vec2<f32>, inv_std: f32, store: bool) -> DxTerms
   let d_beta = sums.x;
   let d_gamma = sums.y * inv_std;
   if (store) {
-    dbeta[c] = d_beta;
-    dgamma[c] = d_gamma;
+    store_parameter_gradients(c, sums, inv_std);
   }
+  return dx_terms(c, d_beta, d_gamma, inv_std);
+}
+
+fn store_parameter_gradients(c: u32, sums: vec2<f32>, inv_std: f32) {
+  dbeta[c] = sums.x;
+  dgamma[c] = sums.y * inv_std;
+}
+
+fn dx_terms(c: u32, d_beta: f32, d_gamma: f32, inv_std: f32) -> DxTerms {
   return DxTerms(gamma[c] * inv_std, d_beta * params.inv_n, d_gamma * params.inv_n * inv_std);
+}
+
+// Σdy and Σdy·(x − mean) over samples [first, end) of channel c.
+fn backward_sums(c: u32, lid: u32, chunk: u32, first: u32, end: u32, mean: f32) -> vec2<f32> {
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  for (var w = walk_start(c, lid, chunk, first); w.b < end; walk_next(&w, chunk)) {
+    let g = load_dy(w.index, chunk);
+    s1 += g;
+    s2 += g * (load_x(w.index, chunk) - mean);
+  }
+  return workgroup_sum(lid, vec2<f32>(lane_sum(s1, chunk), lane_sum(s2, chunk)));
+}
+
+fn dx_range(c: u32, lid: u32, chunk: u32, first: u32, end: u32, mean: f32, t: DxTerms) {
+  for (var w = walk_start(c, lid, chunk, first); w.b < end; walk_next(&w, chunk)) {
+    store_dx(w.index, chunk, t.k * (load_dy(w.index, chunk) - t.a - (load_x(w.index, chunk) - mean) * t.b));
+  }
 }
 
 fn backward(c: u32, lid: u32, chunk: u32) {
@@ -244,18 +290,94 @@ fn backward(c: u32, lid: u32, chunk: u32) {
   }
   let mean = saved_mean[c];
   let inv_std = saved_inv_std[c];
-  var s1 = vec4<f32>(0.0);
-  var s2 = vec4<f32>(0.0);
-  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
-    let g = load_dy(w.index, chunk);
-    s1 += g;
-    s2 += g * (load_x(w.index, chunk) - mean);
-  }
-  let totals = workgroup_sum(lid, vec2<f32>(lane_sum(s1, chunk), lane_sum(s2, chunk)));
+  let totals = backward_sums(c, lid, chunk, 0u, params.batch, mean);
   let t = backward_terms(c, totals, inv_std, lid == 0u);
-  for (var w = walk_start(c, lid, chunk); w.b < params.batch; walk_next(&w, chunk)) {
-    store_dx(w.index, chunk, t.k * (load_dy(w.index, chunk) - t.a - (load_x(w.index, chunk) - mean) * t.b));
+  dx_range(c, lid, chunk, 0u, params.batch, mean, t);
+}
+
+// ---- Split statistics: one workgroup per (channel, part) of part_batch whole samples ----
+
+struct Part {
+  c: u32,
+  first: u32,
+  end: u32,
+  // Where its partial goes: c·parts + part.
+  slot: u32,
+}
+
+fn part_of(wid: vec3<u32>, nwg: vec3<u32>) -> Part {
+  let g = grid_workgroup(wid, nwg);
+  let first = (g % params.parts) * params.part_batch;
+  return Part(g / params.parts, first, min(first + params.part_batch, params.batch), g);
+}
+
+// (count, mean, biased variance · count) of the part's values.
+fn forward_partials(part: Part, lid: u32, chunk: u32) {
+  if (part.c >= params.channels) {
+    return;
   }
+  let n = f32((part.end - part.first) * params.spatial);
+  let stats = range_statistics(part.c, lid, chunk, part.first, part.end, 1.0 / n);
+  if (lid == 0u) {
+    partials[part.slot] = vec4<f32>(n, stats.mean, stats.variance * n, 0.0);
+  }
+}
+
+// The channel's statistics from its parts' partials folded in part order with Chan et al.'s
+// pairwise update: no cancellation between the parts' means.
+fn folded_statistics(c: u32) -> Stats {
+  var acc = partials[c * params.parts];
+  for (var p = 1u; p < params.parts; p++) {
+    let q = partials[c * params.parts + p];
+    let n = acc.x + q.x;
+    let delta = q.y - acc.y;
+    let share = q.x / n;
+    acc = vec4<f32>(n, acc.y + delta * share, acc.z + q.z + delta * delta * acc.x * share, 0.0);
+  }
+  let variance = max(acc.z * params.inv_n, 0.0);
+  return Stats(acc.y, variance, inverseSqrt(variance + params.eps));
+}
+
+fn forward_finalize(c: u32) {
+  if (c < params.channels) {
+    save_statistics(c, folded_statistics(c));
+  }
+}
+
+fn forward_split(part: Part, lid: u32, chunk: u32) {
+  if (part.c < params.channels) {
+    normalize_range(part.c, lid, chunk, part.first, part.end, batch_mean[part.c], batch_inv_std[part.c]);
+  }
+}
+
+fn backward_partials(part: Part, lid: u32, chunk: u32) {
+  if (part.c >= params.channels) {
+    return;
+  }
+  let sums = backward_sums(part.c, lid, chunk, part.first, part.end, saved_mean[part.c]);
+  if (lid == 0u) {
+    partials[part.slot] = vec4<f32>(sums, 0.0, 0.0);
+  }
+}
+
+fn backward_finalize(c: u32) {
+  if (c >= params.channels) {
+    return;
+  }
+  var sums = vec2<f32>(0.0);
+  for (var p = 0u; p < params.parts; p++) {
+    sums += partials[c * params.parts + p].xy;
+  }
+  store_parameter_gradients(c, sums, saved_inv_std[c]);
+}
+
+fn backward_split(part: Part, lid: u32, chunk: u32) {
+  if (part.c >= params.channels) {
+    return;
+  }
+  // From dβ and dγ as the finalize stored them.
+  let t = dx_terms(part.c, dbeta[part.c], dgamma[part.c], saved_inv_std[part.c]);
+  dx_range(part.c, lid, chunk, part.first, part.end, saved_mean[part.c], t);
 }
 
 // ---- BatchNorm1d ([N, C], spatial 1): one invocation per channel ----
@@ -286,7 +408,7 @@ fn forward_train_column(c: u32) {
     let d = x[i] - m0;
     sums += vec2<f32>(d, d * d);
   }
-  let stats = statistics(m0, sums);
+  let stats = statistics(m0, sums, params.inv_n);
   save_statistics(c, stats);
   normalize_column(c, stats.mean, stats.inv_std);
 }
@@ -349,4 +471,42 @@ fn batchnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   } else {
     backward(channel_of(wid, nwg), lid, CHUNK);
   }
+}
+
+// Split statistics (no column path: BatchNorm1d's channels are one invocation each already).
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                              @builtin(local_invocation_index) lid: u32) {
+  forward_partials(part_of(wid, nwg), lid, CHUNK);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_finalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                              @builtin(local_invocation_index) lid: u32) {
+  forward_finalize(grid_index(wid, nwg, lid, WG));
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_forward_split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                           @builtin(local_invocation_index) lid: u32) {
+  forward_split(part_of(wid, nwg), lid, CHUNK);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_backward_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                               @builtin(local_invocation_index) lid: u32) {
+  backward_partials(part_of(wid, nwg), lid, CHUNK);
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_backward_finalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                               @builtin(local_invocation_index) lid: u32) {
+  backward_finalize(grid_index(wid, nwg, lid, WG));
+}
+
+@compute @workgroup_size(WG)
+fn batchnorm_backward_split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                            @builtin(local_invocation_index) lid: u32) {
+  backward_split(part_of(wid, nwg), lid, CHUNK);
 }

@@ -85,7 +85,7 @@ function caseData(rng: SeededRandom, dims: number[], offset: number): CaseData {
 }
 
 /** Two training steps, backward of the second, then eval with the updated running statistics. */
-async function runCase(dims: number[], d: CaseData) {
+async function runCase(dims: number[], d: CaseData, parts?: number) {
   const shape = shapeOf(dims);
   const c = [shape.channels];
   const result = await runOnGpu({
@@ -96,7 +96,7 @@ async function runCase(dims: number[], d: CaseData) {
       runningMean: { shape: c, data: d.runningMean }, runningVar: { shape: c, data: d.runningVar },
       mean: { shape: c }, invStd: { shape: c }, dGamma: { shape: c }, dBeta: { shape: c },
     },
-    ops: { bn: { op: 'BatchNorm', args: [{ ...shape, eps: EPS, momentum: MOMENTUM }] } },
+    ops: { bn: { op: 'BatchNorm', args: [{ ...shape, eps: EPS, momentum: MOMENTUM, parts }] } },
     actions: [
       { call: 'bn', method: 'forwardTrain', args: ['x1', 'gamma', 'beta', 'y', 'runningMean', 'runningVar', 'mean', 'invStd'] },
       { read: ['runningMean', 'runningVar'], label: 'first' },
@@ -110,13 +110,13 @@ async function runCase(dims: number[], d: CaseData) {
   return { first: result.reads[0]!.tensors, second: result.reads[1]!.tensors };
 }
 
-async function checkCase(seed: number, dims: number[], offset = 0): Promise<void> {
+async function checkCase(seed: number, dims: number[], offset = 0, parts?: number): Promise<void> {
   const rng = new SeededRandom(seed);
   const shape = shapeOf(dims);
   const d = caseData(rng, dims, offset);
-  const gpu = await runCase(dims, d);
+  const gpu = await runCase(dims, d, parts);
   const { out, sums } = tolerances(shape.batch * shape.spatial);
-  const context = `seed ${seed} shape [${dims}] offset ${offset}`;
+  const context = `seed ${seed} shape [${dims}] offset ${offset}${parts ? ` parts ${parts}` : ''}`;
 
   const ref1 = batchNormTrainForward(d.x1, d.gamma, d.beta, d.runningMean, d.runningVar, shape, EPS, MOMENTUM);
   expectClose(gpu.first.runningMean!, ref1.runningMean, out, `forwardTrain 1 runningMean ${context}`);
@@ -162,6 +162,15 @@ test('n = 200,704 (conv1 at batch 256) keeps the reduction accurate', async () =
   await checkCase(SEED + 40, [256, 2, 28, 28], 1);
 });
 
+test('split statistics (several workgroups per channel, as on a GPU) match the reference', async () => {
+  // Parts of one sample each, of several (the last one short), more parts asked than samples,
+  // spatial not a multiple of 4, and conv1 at batch 256 split 64 ways (n = 200,704). The
+  // tolerances are the unsplit path's: Chan's fold of per-part (count, mean, M2) adds no
+  // cancellation, and the sums' error bound does not depend on how they are grouped.
+  const cases: [number[], number][] = [[[8, 6, 28, 28], 8], [[5, 3, 7, 7], 2], [[7, 11, 13], 3], [[3, 2, 4, 4], 5], [[16, 16, 10, 10], 4], [[256, 2, 28, 28], 64]];
+  for (const [i, [dims, parts]] of cases.entries()) await checkCase(SEED + 80 + i, dims, i % 2 === 0 ? 0.5 : 1.5, parts);
+});
+
 test('two-pass statistics stay accurate for a mean far from 0', async () => {
   // x = 1000 + U(−2, 1): E[x²] − E[x]² would lose every digit of the variance in f32. The f32
   // rounding of mean (ulp 6e-5 at 1000) alone moves x − mean by up to 3e-5, so y gets atol 1e-4.
@@ -194,7 +203,7 @@ test('forwardEval with n = 1 (batch 1, spatial 1) is allowed', async () => {
   expectClose(result.reads[0]!.tensors.y!, ref, EVAL_TOL, `forwardEval seed ${SEED + 60} shape [${dims}]`);
 });
 
-test('forwardTrain and backward are deterministic', async () => {
+async function checkDeterministic(parts?: number): Promise<void> {
   const seed = SEED + 70;
   const dims = [8, 6, 28, 28];
   const d = caseData(new SeededRandom(seed), dims, 0.5);
@@ -217,12 +226,18 @@ test('forwardTrain and backward are deterministic', async () => {
   const names = ['y', 'dx', 'rm', 'rv', 'm', 's', 'dg', 'db'];
   const result = await runOnGpu({
     tensors,
-    ops: { bn: { op: 'BatchNorm', args: [{ ...shapeOf(dims), eps: EPS, momentum: MOMENTUM }] } },
+    ops: { bn: { op: 'BatchNorm', args: [{ ...shapeOf(dims), eps: EPS, momentum: MOMENTUM, parts }] } },
     actions: [...actions, { read: names.flatMap((n) => [`${n}a`, `${n}b`]) }],
   });
   assert.not.ok(result.error, result.error?.message);
   const t = result.reads[0]!.tensors;
-  for (const n of names) expectIdentical(t[`${n}a`]!, t[`${n}b`]!, `batchnorm ${n} seed ${seed} shape [${dims}]`);
+  for (const n of names) expectIdentical(t[`${n}a`]!, t[`${n}b`]!, `batchnorm ${n} seed ${seed} shape [${dims}] parts ${parts ?? 1}`);
+}
+
+test('forwardTrain and backward are deterministic, split or not', async () => {
+  await checkDeterministic();
+  // Every workgroup of a channel folds the same partials in the same order.
+  await checkDeterministic(4);
 });
 
 async function errorOf(config: Record<string, number>, call?: { method: string; args: string[] }, tensors: Record<string, number[]> = {}) {
@@ -248,6 +263,8 @@ test('invalid configurations are refused with the field named', async () => {
   assert.match(await errorOf({ ...base, batch: 0 }), /BatchNorm: batch must be a positive integer, got 0/);
   assert.match(await errorOf({ ...base, channels: 2.5 }), /BatchNorm: channels must be a positive integer, got 2.5/);
   assert.match(await errorOf({ ...base, spatial: -4 }), /BatchNorm: spatial must be a positive integer, got -4/);
+  assert.match(await errorOf({ ...base, parts: 0 }), /BatchNorm: parts must be a positive integer, got 0/);
+  assert.match(await errorOf({ ...base, spatial: 1, parts: 2 }), /BatchNorm: parts must be 1 for BatchNorm1d \(spatial 1\), got 2/);
 });
 
 test('n = 1 in training mode is refused like PyTorch', async () => {

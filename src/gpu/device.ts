@@ -28,6 +28,14 @@ export interface AcquiredDevice {
   features: string[];
 }
 
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|software|warp|microsoft basic render/i;
+
+/** The software renderer an adapter's description names (SwiftShader and the like), or null. */
+export function softwareRenderer(adapter: Partial<AdapterDescription>): string | null {
+  const text = [adapter.vendor, adapter.architecture, adapter.device, adapter.description].filter(Boolean).join(' ');
+  return SOFTWARE_RENDERER.exec(text)?.[0] ?? null;
+}
+
 /** GPUAdapterInfo's fields are getters, so it does not survive JSON or structured clone as is. */
 export function describeAdapter(info: GPUAdapterInfo | undefined): AdapterDescription {
   return {

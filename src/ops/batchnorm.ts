@@ -1,6 +1,7 @@
 /** Batch normalization (BatchNorm1d/2d) forward in training and eval mode, and backward (shaders/batchnorm.wgsl). */
 import shader from '../../shaders/batchnorm.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
+import { softwareRenderer } from '../gpu/device.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
@@ -13,6 +14,42 @@ export interface BatchNormConfig {
   spatial: number;
   eps?: number;
   momentum?: number;
+  /**
+   * Workgroups per channel for the training statistics (BatchNorm2d only): 1 is one workgroup per
+   * channel in one dispatch; more splits each channel into ranges of whole samples, in three
+   * dispatches (partials, a per-channel finalize, the elementwise pass). Default: splitStatisticsParts(gpu, …).
+   */
+  parts?: number;
+}
+
+interface SplitKernels {
+  partials: Kernel;
+  finalize: Kernel;
+  elementwise: Kernel;
+}
+
+function splitKernels(gpu: Gpu, pass: 'forward' | 'backward', chunk: number): SplitKernels {
+  return {
+    partials: gpu.kernel(shader, `batchnorm_${pass}_partials`, { CHUNK: chunk }),
+    finalize: gpu.kernel(shader, `batchnorm_${pass}_finalize`),
+    elementwise: gpu.kernel(shader, `batchnorm_${pass}_split`, { CHUNK: chunk }),
+  };
+}
+
+/** Enough workgroups to occupy a GPU's cores; and parts large enough to amortise the extra dispatch. */
+const TARGET_WORKGROUPS = 512;
+const MIN_PART_VALUES = 1024;
+
+/**
+ * The default `parts`: 1 on a software adapter and for BatchNorm1d; on a GPU, enough parts for
+ * about TARGET_WORKGROUPS workgroups, each part at least MIN_PART_VALUES values and whole samples.
+ * (A heuristic, not a measurement: no GPU was lent when it was written.)
+ */
+export function splitStatisticsParts(gpu: Gpu, batch: number, channels: number, spatial: number): number {
+  // A software adapter (SwiftShader and the like) runs one workgroup per channel fastest.
+  if (spatial === 1 || softwareRenderer(gpu.adapter)) return 1;
+  const wanted = Math.min(batch, Math.ceil(TARGET_WORKGROUPS / channels), Math.floor((batch * spatial) / MIN_PART_VALUES));
+  return Math.max(1, wanted);
 }
 
 /**
@@ -34,10 +71,17 @@ export class BatchNorm {
   private readonly params: GPUBuffer;
   /** One invocation (not one workgroup) per channel. */
   private readonly perInvocation: boolean;
+  /** Workgroups per channel of the split statistics (1: not split), each over partBatch samples. */
+  readonly parts: number;
+  private readonly partBatch: number;
+  /** The split path's scratch (one vec4 per channel and part) and its kernels, in dispatch order. */
+  private readonly split: { partials: Tensor; forward: SplitKernels; backward: SplitKernels } | null;
 
   constructor(gpu: Gpu, config: BatchNormConfig) {
     const { batch, channels, spatial, eps = 1e-5, momentum = 0.1 } = config;
     positiveIntegers('BatchNorm', config, ['batch', 'channels', 'spatial']);
+    if (config.parts !== undefined) positiveIntegers('BatchNorm', config, ['parts']);
+    if (spatial === 1 && (config.parts ?? 1) > 1) refuse('BatchNorm', `parts must be 1 for BatchNorm1d (spatial 1), got ${config.parts}`);
     // eps is used in f32: one that rounds to 0 there would divide by zero on a constant channel.
     if (!Number.isFinite(eps) || !(Math.fround(eps) > 0)) {
       refuse('BatchNorm', `eps must be positive (and non-zero in f32), got ${eps}`);
@@ -54,10 +98,19 @@ export class BatchNorm {
     // BatchNorm1d: one invocation per channel. Otherwise one workgroup per channel, whose threads
     // step over 4 consecutive values at once when every plane splits into whole chunks of 4.
     this.perInvocation = spatial === 1;
-    const constants = { COLUMN: this.perInvocation, CHUNK: spatial % 4 === 0 ? 4 : 1 };
+    const chunk = spatial % 4 === 0 ? 4 : 1;
+    const constants = { COLUMN: this.perInvocation, CHUNK: chunk };
     this.trainKernel = gpu.kernel(shader, 'batchnorm_forward_train', constants);
     this.evalKernel = gpu.kernel(shader, 'batchnorm_forward_eval', constants);
     this.backwardKernel = gpu.kernel(shader, 'batchnorm_backward', constants);
+    // Whole samples per part, and as many parts as that needs (none empty).
+    this.partBatch = Math.ceil(batch / Math.min(batch, config.parts ?? splitStatisticsParts(gpu, batch, channels, spatial)));
+    this.parts = Math.ceil(batch / this.partBatch);
+    this.split = this.parts === 1 ? null : {
+      partials: gpu.tensor('batchnorm.partials', [channels * this.parts, 4]),
+      forward: splitKernels(gpu, 'forward', chunk),
+      backward: splitKernels(gpu, 'backward', chunk),
+    };
     // Every entry point declares the same Params struct, so one buffer serves all three.
     this.params = gpu.uniform('batchnorm.params', this.trainKernel.packUniform('params', {
       batch,
@@ -68,6 +121,8 @@ export class BatchNorm {
       inv_n: 1 / this.n,
       // Only training uses it, and training refuses n = 1.
       unbias: this.n > 1 ? this.n / (this.n - 1) : 0,
+      parts: this.parts,
+      part_batch: this.partBatch,
     }));
   }
 
@@ -84,9 +139,15 @@ export class BatchNorm {
     this.expectTraining(op);
     this.expectActivations(op, { x, y });
     this.expectPerChannel(op, { gamma, beta, runningMean, runningVar, saveMean, saveInvStd });
-    return [this.launch(this.trainKernel, {
-      x, gamma, beta, y, running_mean: runningMean, running_var: runningVar, batch_mean: saveMean, batch_inv_std: saveInvStd,
-    })];
+    const resources = { x, gamma, beta, y, running_mean: runningMean, running_var: runningVar, batch_mean: saveMean, batch_inv_std: saveInvStd };
+    if (!this.split) return [this.launch(this.trainKernel, resources)];
+    const { partials, forward: k } = this.split;
+    const stats = { running_mean: runningMean, running_var: runningVar, batch_mean: saveMean, batch_inv_std: saveInvStd };
+    return [
+      this.launchSplit(k.partials, { x, partials }),
+      k.finalize.dispatchThreads(k.finalize.bind({ params: this.params, partials, ...stats }), this.channels),
+      this.launchSplit(k.elementwise, { x, gamma, beta, y, batch_mean: saveMean, batch_inv_std: saveInvStd }),
+    ];
   }
 
   /** Eval mode: y = γ·(x − runningMean)/sqrt(runningVar + eps) + β (y overwritten, nothing else written). */
@@ -109,9 +170,14 @@ export class BatchNorm {
     this.expectTraining(op);
     this.expectActivations(op, { x, dy, dx });
     this.expectPerChannel(op, { gamma, saveMean, saveInvStd, dGamma, dBeta });
-    return [this.launch(this.backwardKernel, {
-      x, dy, gamma, saved_mean: saveMean, saved_inv_std: saveInvStd, dx, dgamma: dGamma, dbeta: dBeta,
-    })];
+    const resources = { x, dy, gamma, saved_mean: saveMean, saved_inv_std: saveInvStd, dx, dgamma: dGamma, dbeta: dBeta };
+    if (!this.split) return [this.launch(this.backwardKernel, resources)];
+    const { partials, backward: k } = this.split;
+    return [
+      this.launchSplit(k.partials, { x, dy, saved_mean: saveMean, partials }),
+      k.finalize.dispatchThreads(k.finalize.bind({ params: this.params, partials, saved_inv_std: saveInvStd, dgamma: dGamma, dbeta: dBeta }), this.channels),
+      this.launchSplit(k.elementwise, resources),
+    ];
   }
 
   /** The unbiased variance of one value is undefined; PyTorch refuses the same way. */
@@ -143,5 +209,10 @@ export class BatchNorm {
   private launch(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>): Dispatch {
     const bindGroup = kernel.bind({ params: this.params, ...resources });
     return this.perInvocation ? kernel.dispatchThreads(bindGroup, this.channels) : kernel.dispatch(bindGroup, this.channels);
+  }
+
+  /** One workgroup per (channel, part). */
+  private launchSplit(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>): Dispatch {
+    return kernel.dispatch(kernel.bind({ params: this.params, ...resources }), this.channels * this.parts);
   }
 }
