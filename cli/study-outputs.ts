@@ -4,12 +4,12 @@ import { renderReport } from './report/markdown.ts';
 import { summarize } from './report/summary.ts';
 import { CLASSES } from '../src/model/lenet.ts';
 import { analyze, type Analysis } from '../src/study/claims.ts';
-import type { BrowserSession } from './session.ts';
+import type { RunnerSession } from './session.ts';
 import type { OutputFolder } from './output-folder.ts';
 import { toCsv, type StudyResults } from './study-results.ts';
 
 /** Writes everything; returns how many figures. */
-export async function writeOutputs(s: BrowserSession, results: StudyResults, folder: OutputFolder, save: () => void): Promise<number> {
+export async function writeOutputs(s: RunnerSession, results: StudyResults, folder: OutputFolder, save: () => void): Promise<number> {
   results.status = results.runs.some((r) => r.status === 'diverged') ? 'diverged' : 'complete';
   results.summary = summarize(results.runs);
   const { statistics, comparisons, warnings, claims, verdicts, bestValidation } = analysisOf(results);

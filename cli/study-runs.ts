@@ -8,7 +8,7 @@ import type { Interrupt } from './interrupt.ts';
 import type { OutputFolder } from './output-folder.ts';
 import type { EpochOutcome, OpenedRun, OpenRun } from './page/runs.ts';
 import type { RunProgress } from './run-progress.ts';
-import type { BrowserSession } from './session.ts';
+import type { RunnerSession } from './session.ts';
 import { trainerOptions, variantOverrides } from './study-config.ts';
 import { checkpointFile, runWeightsFile } from './study-outputs.ts';
 import type { RunRecord } from './run-record.ts';
@@ -26,7 +26,7 @@ export interface RunsContext {
 
 const finished = (run: RunRecord) => run.status === 'complete' || run.status === 'diverged';
 
-export async function trainRuns(s: BrowserSession, results: StudyResults, ctx: RunsContext): Promise<'done' | 'stopped' | 'interrupted'> {
+export async function trainRuns(s: RunnerSession, results: StudyResults, ctx: RunsContext): Promise<'done' | 'stopped' | 'interrupted'> {
   const { config } = results;
   const { folder } = ctx;
   const open = (run: RunRecord, checkpoint?: Buffer | null) => s.call<OpenedRun>('open', {

@@ -22,7 +22,8 @@ import { OPTIMIZER_KINDS } from '../src/train/options.ts';
 import { integer, list, number, oneOf } from './args.ts';
 import { DEFAULT_BROWSER } from './chromium.ts';
 import { findDatasetDir } from './datasets.ts';
-import { BrowserSession, pageErrorMessage, type AdapterReport } from './session.ts';
+import { openSession, runtimeOption, type Runtime } from './runtime.ts';
+import { BrowserSession, pageErrorMessage, type AdapterReport, type RunnerSession } from './session.ts';
 import { CliError, EXIT, oneLineUsageErrors } from './exit.ts';
 import { Interrupt } from './interrupt.ts';
 import { OutputFolder } from './output-folder.ts';
@@ -39,6 +40,7 @@ interface Flags extends Omit<StudyConfig, 'validationSize'> {
   dataDir?: string;
   browser: string;
   browserArg: string[];
+  runtime: Runtime;
   resume: boolean;
   force: boolean;
   stopAfter?: number;
@@ -46,7 +48,7 @@ interface Flags extends Omit<StudyConfig, 'validationSize'> {
 }
 
 const program = oneLineUsageErrors(new Command('study'))
-  .description('Run the LeNet-5 regularization study on the GPU (WebGPU in headless Chromium) and write its report')
+  .description('Run the LeNet-5 regularization study on the GPU (WebGPU in headless Chromium, or on Dawn in Node with --runtime node) and write its report')
   .addOption(new Option('--dataset <name>', 'dataset').choices(DATASET_NAMES).default('fashion-mnist'))
   .option('--data-dir <dir>', 'folder with the four IDX .gz files (default: ./data/<dataset> or /usr/share/datasets/<dataset>)')
   .addOption(new Option('--variants <list>', `comma-separated variants out of ${VARIANT_NAMES.join(', ')}`)
@@ -73,6 +75,7 @@ const program = oneLineUsageErrors(new Command('study'))
   .option('--force', 'start over in an --out that holds a previous study: its outputs are replaced, other files are kept', false)
   .option('--browser <path>', 'Chromium or Chrome executable', DEFAULT_BROWSER)
   .option('--browser-arg <flag...>', 'extra browser flags (e.g. --use-angle=vulkan)', [])
+  .addOption(runtimeOption())
   .addOption(new Option('--stop-after <epochs>', 'stop (as if interrupted) after training this many epochs; for testing --resume')
     .argParser(integer(1)).hideHelp());
 
@@ -147,6 +150,11 @@ async function sweep(flags: Flags): Promise<void> {
   }
 }
 
+/** Browsers leave device and description empty (privacy) where Dawn in Node fills them: compare what both report. */
+function sameAdapter(a: AdapterReport['adapter'], b: AdapterReport['adapter']): boolean {
+  return (Object.keys(a) as (keyof typeof a)[]).every((key) => !a[key] || !b[key] || a[key] === b[key]);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const flags = program.parse(process.argv).opts<Flags>();
@@ -174,14 +182,14 @@ async function main(): Promise<void> {
 
   const progress = new RunProgress();
   const interrupt = new Interrupt('study');
-  let session: BrowserSession | null = null;
+  let session: RunnerSession | null = null;
   try {
-    session = await BrowserSession.open({
+    session = await openSession(flags.runtime, {
       dataDir, datasetName: results.config.dataset, browser: flags.browser, browserArgs: flags.browserArg,
       onProgress: (p) => progress.report(p),
     });
     const adapter = await session.call<AdapterReport>('adapter');
-    if (results.adapter && JSON.stringify(results.adapter.adapter) !== JSON.stringify(adapter.adapter)) {
+    if (results.adapter && !sameAdapter(results.adapter.adapter, adapter.adapter)) {
       console.warn(`study: warning: resuming on another adapter (${JSON.stringify(adapter.adapter)}); numbers may differ from an uninterrupted run`);
     }
     results.adapter = adapter;

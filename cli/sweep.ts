@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeSweep, strengthDir, SWEEP_FORMAT, SWEEPABLE, type SweepResults, type SweepRun, type SweepSpec } from '../src/study/sweep.ts';
 import { renderSweepReport, sweepFigure, sweepFigureFile } from './report/sweep.ts';
-import type { BrowserSession } from './session.ts';
+import type { RunnerSession } from './session.ts';
 import { writeAtomic } from './output-folder.ts';
 import { readResults } from './study-results.ts';
 
@@ -79,7 +79,7 @@ export function collectSweep(spec: SweepSpec, out: string): SweepRun[] {
 }
 
 /** Writes sweep.json, SWEEP.md and the figures; returns the analyses. */
-export async function writeSweepOutputs(session: BrowserSession, specs: SweepSpec[], out: string, command: string): Promise<SweepResults> {
+export async function writeSweepOutputs(session: RunnerSession, specs: SweepSpec[], out: string, command: string): Promise<SweepResults> {
   const sweeps = specs.map((spec) => {
     const runs = collectSweep(spec, out);
     return { ...analyzeSweep(spec.variant, runs.filter((r) => r.testImages > 0)), runs };

@@ -1,6 +1,7 @@
 /**
  * npm run train -- --variant <name> (--steps N | --epochs N) [options]
- * Trains one variant of LeNet-5 in headless Chromium's WebGPU and writes DIR/metrics.json and
+ * Trains one variant of LeNet-5 in headless Chromium's WebGPU (or, with --runtime node, on Dawn in
+ * this process) and writes DIR/metrics.json and
  * DIR/weights.safetensors. The run is checkpointed after every epoch and on Ctrl-C (at the next
  * step boundary) to DIR/checkpoint.safetensors; --resume continues it to the numbers and weights
  * of an uninterrupted run. Exit codes: cli/exit.ts (0 done, 1 failure, 2 bad usage or input,
@@ -20,7 +21,7 @@ import { Interrupt } from './interrupt.ts';
 import { OutputFolder } from './output-folder.ts';
 import type { EpochOutcome, FinalEvaluation, OpenedRun, OpenRun } from './page/runs.ts';
 import { RunProgress } from './run-progress.ts';
-import { BrowserSession } from './session.ts';
+import { openSession, runtimeOption, type Runtime } from './runtime.ts';
 import { newTrainRecord, readTrainRecord, TRAIN_CONFIG_KEYS, trainConflicts, type TrainConfig, type TrainRecord } from './train-record.ts';
 
 const FILES = { record: 'metrics.json', weights: 'weights.safetensors', checkpoint: 'checkpoint.safetensors' } as const;
@@ -36,10 +37,11 @@ interface Flags extends Omit<TrainConfig, 'steps' | 'epochs' | 'dropout' | 'weig
   force: boolean;
   browser: string;
   browserArg: string[];
+  runtime: Runtime;
 }
 
 const program = oneLineUsageErrors(new Command('train'))
-  .description('Train one LeNet-5 variant on the GPU (WebGPU in headless Chromium)')
+  .description('Train one LeNet-5 variant on the GPU (WebGPU in headless Chromium, or on Dawn in Node with --runtime node)')
   .addOption(new Option('--variant <name>', 'study variant').choices(VARIANT_NAMES).default('baseline'))
   .option('--steps <n>', 'training steps (batches)', integer(1))
   .option('--epochs <n>', 'training epochs', integer(1))
@@ -64,7 +66,8 @@ const program = oneLineUsageErrors(new Command('train'))
   .option('--steps-per-submit <n>', 'training steps per command buffer', integer(1, 1024), 8)
   .option('--quirks', "evaluate like the original study (dropout on, batch statistics)", false)
   .option('--browser <path>', 'Chromium or Chrome executable', DEFAULT_BROWSER)
-  .option('--browser-arg <flag...>', 'extra browser flags (e.g. --use-angle=vulkan)', []);
+  .option('--browser-arg <flag...>', 'extra browser flags (e.g. --use-angle=vulkan)', [])
+  .addOption(runtimeOption());
 
 /** The run this command line asks for, or, with --resume, the stored one it must agree with. */
 function configure(flags: Flags, folder: string): TrainRecord {
@@ -137,7 +140,7 @@ async function main(): Promise<number> {
   const interrupt = new Interrupt('train');
   const progress = new RunProgress();
   let last: Progress | null = null;
-  const session = await BrowserSession.open({
+  const session = await openSession(flags.runtime, {
     dataDir, datasetName: config.dataset, browser: flags.browser, browserArgs: flags.browserArg,
     onProgress: (p) => {
       last = p;

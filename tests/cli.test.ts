@@ -23,9 +23,9 @@ interface Outcome { code: number; stdout: string; stderr: string }
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
 /** Run `npm run train -- args` with TMPDIR = `temp`; resolves with exit code and output whatever the code. */
-function train(args: string[], temp = tmp('lenet-tmp-')): Promise<Outcome> {
+function train(args: string[], temp = tmp('lenet-tmp-'), env: Record<string, string> = {}): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile('node', ['--import', 'tsx', 'cli/train.ts', ...args], { timeout: 300_000, env: { ...process.env, TMPDIR: temp } }, (error, stdout, stderr) => {
+    execFile('node', ['--import', 'tsx', 'cli/train.ts', ...args], { timeout: 300_000, env: { ...process.env, TMPDIR: temp, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (error as { code: number }).code : 0, stdout, stderr });
     });
   });
@@ -69,6 +69,23 @@ test('trains a variant and writes metrics.json and weights.safetensors; says whe
   assert.equal(weights.tensors.get('conv3.weight')!.shape, [120, 16, 5, 5]);
   assert.not.ok(existsSync(join(out, 'checkpoint.safetensors')), 'the checkpoint of a finished run is removed');
   assert.equal(chromeProfiles(temp), []);
+});
+
+test('--runtime node (Dawn in this process) trains to the browser runtime\'s numbers and weights bit for bit on the same adapter', async () => {
+  // Dawn finds Chromium's SwiftShader, the adapter the browser runs on here.
+  const swiftshader = { VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' };
+  const args = ['--variant', 'batchnorm', '--steps', '12', '--seed', '5', ...tiny];
+  const [browser, node] = [join(tmp('lenet-out-'), 'run'), join(tmp('lenet-out-'), 'run')];
+  assert.is((await train([...args, '--out', browser])).code, 0);
+  const result = await train([...args, '--out', node, '--runtime', 'node'], tmp('lenet-tmp-'), swiftshader);
+  assert.is(result.code, 0, result.stderr);
+  assert.match(JSON.parse(readFileSync(join(node, 'metrics.json'), 'utf8')).browser, /^Node\.js v[\d.]+ \(webgpu package, Dawn\)$/);
+  assert.equal(numbers(join(node, 'metrics.json')), numbers(join(browser, 'metrics.json')));
+  assert.ok(readFileSync(join(node, 'weights.safetensors')).equals(readFileSync(join(browser, 'weights.safetensors'))), 'identical weights');
+  // No adapter for Dawn: what to install or point it at, exit 1.
+  const none = await train([...args, '--out', join(tmp('lenet-out-'), 'run'), '--runtime', 'node'], tmp('lenet-tmp-'), { VK_ICD_FILENAMES: '/nonexistent/icd.json' });
+  assert.is(none.code, 1);
+  assert.match(none.stderr, /^train: WebGPU is unavailable: .*Dawn \(--runtime node\) found no adapter: it needs a Vulkan loader .* VK_ICD_FILENAMES=\/usr\/lib\/chromium\/vk_swiftshader_icd\.json\.$/m);
 });
 
 test('--train-limit and --test-limit take the first images, as in the study', async () => {

@@ -20,7 +20,9 @@ const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 /** Run `npm run study -- args`; resolves with exit code and output whatever the code. */
 async function study(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec('node', ['--import', 'tsx', 'cli/study.ts', ...args], { timeout: 300_000 });
+    // For --runtime node: Dawn finds Chromium's SwiftShader, the adapter the browser runs on here.
+    const env = { ...process.env, VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json' };
+    const { stdout, stderr } = await exec('node', ['--import', 'tsx', 'cli/study.ts', ...args], { timeout: 300_000, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -137,7 +139,7 @@ test('runs every variant and seed and writes results, CSV, weights, figures and 
   assert.not.match(report, /the same ranking|\(the same\)/);
 });
 
-test('an interrupted study resumes to the numbers and weights of an uninterrupted one', async () => {
+test('an interrupted study resumes, here on --runtime node (Dawn in Node), to the numbers and weights of an uninterrupted browser one', async () => {
   const out = tmp('lenet-study-');
   // Stops after baseline seed 0's two epochs and seed 1's first: epoch 1 of 2 of a run in progress.
   const stopped = await study([...SMALL, '--out', out, '--stop-after', '3']);
@@ -153,10 +155,14 @@ test('an interrupted study resumes to the numbers and weights of an uninterrupte
   assert.is(conflict.code, 2);
   assert.match(conflict.stderr, /^study: --resume: --epochs 3 \(results\.json has 2\)/m);
 
-  const resumed = await study(['--resume', '--out', out]);
+  // Same adapter, bit-identical kernels: the runtime is not part of a run's identity.
+  const resumed = await study(['--resume', '--out', out, '--runtime', 'node']);
   assert.is(resumed.code, 0, resumed.stderr);
   const r = readJson(out);
+  assert.match(r.adapter!.userAgent, /^Node\.js v[\d.]+ \(webgpu package, Dawn\)$/);
   assert.equal(numbers(r), numbers(readJson(full)));
+  // The figures are still drawn by Chart.js in a headless Chromium.
+  for (const v of r.config.variants) assert.equal(pngSize(join(out, `curves-${v}.png`)), CURVES_SIZE);
   for (const run of r.runs) assert.ok(readFileSync(join(out, run.weights!)).equals(readFileSync(join(full, run.weights!))), run.weights!);
   assert.is(r.commands.length, 2);
 });
