@@ -14,8 +14,12 @@ for f in .device/*.deb; do dpkg -x "$f" /; done; ldconfig
 [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json \
   __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/gpu.txt"
-[ "${SKIP_PARITY:-}" ] || { echo "--- PyTorch parity"; python3 bench/device/pytorch_parity.py bench/device/parity/baseline bench/device/parity/batchnorm --data .device/data \
+# The parity run's figures are committed (bench/results/): RUN_PARITY=1 repeats it.
+[ -z "${RUN_PARITY:-}" ] || { echo "--- PyTorch parity"; python3 bench/device/pytorch_parity.py bench/device/parity/baseline bench/device/parity/batchnorm --data .device/data \
   | tee "$out/pytorch-parity.json"; }
+echo "--- PyTorch on CUDA: the same LeNet-5 and protocol, eager / CUDA graphs / torch.compile (bench/device/pytorch_bench.py)"
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
+timeout 200 python3 bench/device/pytorch_bench.py > "$out/pytorch-bench.json" || echo "pytorch_bench.py failed or timed out (exit $?)"
 echo "--- the benchmark (Node + Dawn; test images stand in for the training set)"
 # Only the 10,000 test images travel (the 64 MiB limit): repeat them to 60,000 training images.
 python3 - <<'PY'
@@ -28,4 +32,4 @@ for kind, dims in (('images-idx3', 3), ('labels-idx1', 1)):
     out = data[:4] + struct.pack('>' + 'I' * dims, *shape) + data[header:] * 6
     gzip.open(f'.device/data/train-{kind}-ubyte.gz', 'wb', compresslevel=1).write(out)
 PY
-timeout 480 /tmp/node/node .device/bench-node.mjs --data-dir .device/data --out "$out/h200-node-dawn-bench.json" 2>&1 | tail -30
+timeout ${BENCH_SECONDS:-330} /tmp/node/node .device/bench-node.mjs --data-dir .device/data --out "$out/h200-node-dawn-bench.json" 2>&1 | tail -30
