@@ -94,6 +94,16 @@ function overridesUsed(lines, entry, declared) {
   return [...declared.values()].filter((o) => new RegExp(`\\b${o.name}\\b`).test(text));
 }
 
+/**
+ * Per dimension of the entry point's @workgroup_size, the override that sets it, or null (a
+ * literal or const). wgsl_reflect gives the sizes with each override at its default only.
+ */
+function workgroupOverrides(code, entry, declared) {
+  const attribute = new RegExp(`@workgroup_size\\(([^)]*)\\)[^;{}]*?\\bfn\\s+${entry.name}\\b`).exec(code);
+  const args = attribute ? attribute[1].split(',').map((a) => a.trim()) : [];
+  return [0, 1, 2].map((i) => (declared.has(args[i]) ? args[i] : null));
+}
+
 /** The layout data of every @compute entry point of `code` (see src/gpu/layout.ts). */
 export function reflectShader(name, code) {
   const reflection = new WgslReflect(code);
@@ -108,9 +118,12 @@ export function reflectShader(name, code) {
     const size = entry.workgroupSize ?? [1, 1, 1];
     const workgroupSize = [0, 1, 2].map((i) => Number(size[i] ?? 1));
     if (!workgroupSize.every((n) => Number.isInteger(n) && n > 0)) {
-      throw new Error(`${where}: @workgroup_size must be constant here (got ${JSON.stringify(size)}); an override workgroup size is not supported yet`);
+      throw new Error(`${where}: @workgroup_size must be constant or an override with a default (got ${JSON.stringify(size)})`);
     }
-    entryPoints[entry.name] = { bindings, uniforms, workgroupSize, overrides: overridesUsed(lines, entry, declared) };
+    const sizedBy = workgroupOverrides(code, entry, declared);
+    const used = overridesUsed(lines, entry, declared);
+    const overrides = [...used, ...[...declared.values()].filter((o) => sizedBy.includes(o.name) && !used.includes(o))];
+    entryPoints[entry.name] = { bindings, uniforms, workgroupSize, workgroupOverrides: sizedBy, overrides };
   }
   return entryPoints;
 }

@@ -16,12 +16,13 @@
 //
 // Split statistics (real GPUs, src/ops/batchnorm.ts picks them): one workgroup per channel leaves
 // a GPU with a handful of busy workgroups (conv1's 6 channels). Then each channel is cut into
-// `parts` ranges of whole samples, in three dispatches: partial statistics per (channel, part)
-// workgroup; a finalize per channel that folds its partials in part order (fixed, so reruns are
-// bit-identical) into the per-channel outputs; the elementwise pass per (channel, part). Forward
-// partials are (count, mean, M2) folded as Chan et al.; backward partials are plain sums. (Three
-// dispatches, not two, because a fold-and-normalize pass would bind 9 storage buffers; the
-// default limit is 8.)
+// `parts` ranges of whole samples, in three dispatches: batchnorm_partials per (channel, part)
+// workgroup; batchnorm_finalize per channel, folding its partials in part order (fixed, so reruns
+// are bit-identical) into the per-channel outputs; then batchnorm_forward / batchnorm_backward's
+// elementwise pass per (channel, part). Forward partials are (count, mean, M2) folded as Chan et
+// al.; backward partials are plain sums. (Three dispatches, not two: a fold-and-normalize pass
+// would bind 9 storage buffers, over the default limit of 8.) Eval normalizes with the running
+// statistics, split the same way.
 
 //#include "lib/grid.wgsl"
 
@@ -39,26 +40,35 @@ struct Params {
   part_batch: u32,
 }
 
-// Threads per workgroup of both paths.
-const WG: u32 = 16u;
+// Threads per workgroup of every path: 16 on SwiftShader (fastest there, see above), more on a GPU
+// (src/ops/batchnorm.ts chooses; a GPU runs 16 threads in half a warp).
+override WG: u32 = 16u;
 // BatchNorm1d ([N, C], spatial 1): one invocation per channel, the column path at the end.
 override COLUMN: bool;
 // Values per step of a plane-path thread: 4 when spatial is a multiple of 4, else 1.
 override CHUNK: u32;
+// batchnorm_forward's statistics: computed here (training, unsplit), from batchnorm_finalize
+// (training, split), or the running ones (eval).
+const STATS_HERE: u32 = 0u;
+const STATS_FINALIZED: u32 = 1u;
+const STATS_RUNNING: u32 = 2u;
+override STATS: u32;
+// batchnorm_backward: dβ and dγ from batchnorm_finalize (split) instead of summed here.
+override SPLIT: bool;
+// batchnorm_partials and batchnorm_finalize: the backward pass's sums instead of the forward's moments.
+override BACKWARD: bool;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
-// Training forward: running statistics updated in place, batch statistics saved for backward.
+// Forward: running statistics updated in place by training (read by eval), batch statistics saved
+// for backward. Eval binds scratch for the batch statistics it never touches.
 @group(0) @binding(5) var<storage, read_write> running_mean: array<f32>;
 @group(0) @binding(6) var<storage, read_write> running_var: array<f32>;
 @group(0) @binding(7) var<storage, read_write> batch_mean: array<f32>;
 @group(0) @binding(8) var<storage, read_write> batch_inv_std: array<f32>;
-// Evaluation forward: the running statistics, read only.
-@group(0) @binding(9) var<storage, read> eval_mean: array<f32>;
-@group(0) @binding(10) var<storage, read> eval_var: array<f32>;
 // Backward.
 @group(0) @binding(11) var<storage, read> dy: array<f32>;
 @group(0) @binding(12) var<storage, read> saved_mean: array<f32>;
@@ -66,7 +76,8 @@ override CHUNK: u32;
 @group(0) @binding(14) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(15) var<storage, read_write> dgamma: array<f32>;
 @group(0) @binding(16) var<storage, read_write> dbeta: array<f32>;
-// Split statistics: one vec4 per (channel, part), at channel·parts + part.
+// Split statistics: one vec4 per (channel, part), at channel·parts + part. The backward finalize
+// reads the saved 1/std through batch_inv_std; slots a pass does not read are bound to scratch.
 @group(0) @binding(17) var<storage, read_write> partials: array<vec4<f32>>;
 
 var<workgroup> partial: array<vec2<f32>, WG>;
@@ -157,10 +168,6 @@ fn workgroup_sum(lid: u32, v: vec2<f32>) -> vec2<f32> {
   return total;
 }
 
-fn channel_of(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return grid_workgroup(wid, nwg);
-}
-
 // y = (x − mean)·scale + shift with scale = γ·invstd and shift = β. Subtracting the mean first
 // avoids the cancellation of x·scale − mean·scale when |mean| ≫ std.
 struct Affine {
@@ -200,17 +207,6 @@ fn range_statistics(c: u32, lid: u32, chunk: u32, first: u32, end: u32, inv_n: f
   return statistics(m0, totals, inv_n);
 }
 
-fn forward_train(c: u32, lid: u32, chunk: u32) {
-  if (c >= params.channels) {
-    return;
-  }
-  let stats = range_statistics(c, lid, chunk, 0u, params.batch, params.inv_n);
-  if (lid == 0u) {
-    save_statistics(c, stats);
-  }
-  normalize_range(c, lid, chunk, 0u, params.batch, stats.mean, stats.inv_std);
-}
-
 struct Stats {
   mean: f32,
   variance: f32,
@@ -230,13 +226,6 @@ fn save_statistics(c: u32, stats: Stats) {
   batch_inv_std[c] = stats.inv_std;
   running_mean[c] = params.momentum * stats.mean + (1.0 - params.momentum) * running_mean[c];
   running_var[c] = params.momentum * stats.variance * params.unbias + (1.0 - params.momentum) * running_var[c];
-}
-
-fn forward_eval(c: u32, lid: u32, chunk: u32) {
-  if (c >= params.channels) {
-    return;
-  }
-  normalize_range(c, lid, chunk, 0u, params.batch, eval_mean[c], inverseSqrt(eval_var[c] + params.eps));
 }
 
 // One reduction pass gives Σdy and Σdy·(x − mean) (= dβ and dγ/invstd), then one elementwise pass
@@ -284,17 +273,6 @@ fn dx_range(c: u32, lid: u32, chunk: u32, first: u32, end: u32, mean: f32, t: Dx
   }
 }
 
-fn backward(c: u32, lid: u32, chunk: u32) {
-  if (c >= params.channels) {
-    return;
-  }
-  let mean = saved_mean[c];
-  let inv_std = saved_inv_std[c];
-  let totals = backward_sums(c, lid, chunk, 0u, params.batch, mean);
-  let t = backward_terms(c, totals, inv_std, lid == 0u);
-  dx_range(c, lid, chunk, 0u, params.batch, mean, t);
-}
-
 // ---- Split statistics: one workgroup per (channel, part) of part_batch whole samples ----
 
 struct Part {
@@ -311,15 +289,22 @@ fn part_of(wid: vec3<u32>, nwg: vec3<u32>) -> Part {
   return Part(g / params.parts, first, min(first + params.part_batch, params.batch), g);
 }
 
-// (count, mean, biased variance · count) of the part's values.
-fn forward_partials(part: Part, lid: u32, chunk: u32) {
+// The part's partial: (count, mean, biased variance · count) of its values, or backward's
+// (Σdy, Σdy·(x − mean)).
+fn partials_of(part: Part, lid: u32, chunk: u32) {
   if (part.c >= params.channels) {
     return;
   }
-  let n = f32((part.end - part.first) * params.spatial);
-  let stats = range_statistics(part.c, lid, chunk, part.first, part.end, 1.0 / n);
+  var partial: vec4<f32>;
+  if (BACKWARD) {
+    partial = vec4<f32>(backward_sums(part.c, lid, chunk, part.first, part.end, saved_mean[part.c]), 0.0, 0.0);
+  } else {
+    let n = f32((part.end - part.first) * params.spatial);
+    let stats = range_statistics(part.c, lid, chunk, part.first, part.end, 1.0 / n);
+    partial = vec4<f32>(n, stats.mean, stats.variance * n, 0.0);
+  }
   if (lid == 0u) {
-    partials[part.slot] = vec4<f32>(n, stats.mean, stats.variance * n, 0.0);
+    partials[part.slot] = partial;
   }
 }
 
@@ -338,46 +323,60 @@ fn folded_statistics(c: u32) -> Stats {
   return Stats(acc.y, variance, inverseSqrt(variance + params.eps));
 }
 
-fn forward_finalize(c: u32) {
-  if (c < params.channels) {
+fn finalize(c: u32) {
+  if (c >= params.channels) {
+    return;
+  }
+  if (BACKWARD) {
+    var sums = vec2<f32>(0.0);
+    for (var p = 0u; p < params.parts; p++) {
+      sums += partials[c * params.parts + p].xy;
+    }
+    store_parameter_gradients(c, sums, batch_inv_std[c]);
+  } else {
     save_statistics(c, folded_statistics(c));
   }
 }
 
-fn forward_split(part: Part, lid: u32, chunk: u32) {
-  if (part.c < params.channels) {
-    normalize_range(part.c, lid, chunk, part.first, part.end, batch_mean[part.c], batch_inv_std[part.c]);
-  }
-}
-
-fn backward_partials(part: Part, lid: u32, chunk: u32) {
-  if (part.c >= params.channels) {
-    return;
-  }
-  let sums = backward_sums(part.c, lid, chunk, part.first, part.end, saved_mean[part.c]);
-  if (lid == 0u) {
-    partials[part.slot] = vec4<f32>(sums, 0.0, 0.0);
-  }
-}
-
-fn backward_finalize(c: u32) {
+// Training (STATS_HERE needs one part: the whole channel) or eval, over the part's samples.
+fn forward_plane(part: Part, lid: u32, chunk: u32) {
+  let c = part.c;
   if (c >= params.channels) {
     return;
   }
-  var sums = vec2<f32>(0.0);
-  for (var p = 0u; p < params.parts; p++) {
-    sums += partials[c * params.parts + p].xy;
+  var mean: f32;
+  var inv_std: f32;
+  if (STATS == STATS_HERE) {
+    let stats = range_statistics(c, lid, chunk, 0u, params.batch, params.inv_n);
+    if (lid == 0u) {
+      save_statistics(c, stats);
+    }
+    mean = stats.mean;
+    inv_std = stats.inv_std;
+  } else if (STATS == STATS_FINALIZED) {
+    mean = batch_mean[c];
+    inv_std = batch_inv_std[c];
+  } else {
+    mean = running_mean[c];
+    inv_std = inverseSqrt(running_var[c] + params.eps);
   }
-  store_parameter_gradients(c, sums, saved_inv_std[c]);
+  normalize_range(c, lid, chunk, part.first, part.end, mean, inv_std);
 }
 
-fn backward_split(part: Part, lid: u32, chunk: u32) {
-  if (part.c >= params.channels) {
+fn backward_plane(part: Part, lid: u32, chunk: u32) {
+  let c = part.c;
+  if (c >= params.channels) {
     return;
   }
-  // From dβ and dγ as the finalize stored them.
-  let t = dx_terms(part.c, dbeta[part.c], dgamma[part.c], saved_inv_std[part.c]);
-  dx_range(part.c, lid, chunk, part.first, part.end, saved_mean[part.c], t);
+  let mean = saved_mean[c];
+  let inv_std = saved_inv_std[c];
+  var t: DxTerms;
+  if (SPLIT) {
+    t = dx_terms(c, dbeta[c], dgamma[c], inv_std);
+  } else {
+    t = backward_terms(c, backward_sums(c, lid, chunk, 0u, params.batch, mean), inv_std, lid == 0u);
+  }
+  dx_range(c, lid, chunk, part.first, part.end, mean, t);
 }
 
 // ---- BatchNorm1d ([N, C], spatial 1): one invocation per channel ----
@@ -415,7 +414,7 @@ fn forward_train_column(c: u32) {
 
 fn forward_eval_column(c: u32) {
   if (c < params.channels) {
-    normalize_column(c, eval_mean[c], inverseSqrt(eval_var[c] + params.eps));
+    normalize_column(c, running_mean[c], inverseSqrt(running_var[c] + params.eps));
   }
 }
 
@@ -440,26 +439,21 @@ fn backward_column(c: u32) {
 
 // ---- entry points: COLUMN picks the layout, CHUNK the plane path's chunk width ----
 // The column path runs one invocation per channel in workgroups of WG, the plane path one
-// workgroup per channel; the overrides are uniform, so the plane path's barriers stay in uniform
-// control flow.
+// workgroup per (channel, part); the overrides are uniform, so the plane path's barriers stay in
+// uniform control flow. BatchNorm1d's column path is never split (STATS_HERE or STATS_RUNNING).
 
 @compute @workgroup_size(WG)
-fn batchnorm_forward_train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                           @builtin(local_invocation_index) lid: u32) {
+fn batchnorm_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                     @builtin(local_invocation_index) lid: u32) {
   if (COLUMN) {
-    forward_train_column(grid_index(wid, nwg, lid, WG));
+    let c = grid_index(wid, nwg, lid, WG);
+    if (STATS == STATS_RUNNING) {
+      forward_eval_column(c);
+    } else {
+      forward_train_column(c);
+    }
   } else {
-    forward_train(channel_of(wid, nwg), lid, CHUNK);
-  }
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_forward_eval(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                          @builtin(local_invocation_index) lid: u32) {
-  if (COLUMN) {
-    forward_eval_column(grid_index(wid, nwg, lid, WG));
-  } else {
-    forward_eval(channel_of(wid, nwg), lid, CHUNK);
+    forward_plane(part_of(wid, nwg), lid, CHUNK);
   }
 }
 
@@ -469,44 +463,18 @@ fn batchnorm_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   if (COLUMN) {
     backward_column(grid_index(wid, nwg, lid, WG));
   } else {
-    backward(channel_of(wid, nwg), lid, CHUNK);
+    backward_plane(part_of(wid, nwg), lid, CHUNK);
   }
 }
 
-// Split statistics (no column path: BatchNorm1d's channels are one invocation each already).
-
 @compute @workgroup_size(WG)
-fn batchnorm_forward_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                              @builtin(local_invocation_index) lid: u32) {
-  forward_partials(part_of(wid, nwg), lid, CHUNK);
+fn batchnorm_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  partials_of(part_of(wid, nwg), lid, CHUNK);
 }
 
 @compute @workgroup_size(WG)
-fn batchnorm_forward_finalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                              @builtin(local_invocation_index) lid: u32) {
-  forward_finalize(grid_index(wid, nwg, lid, WG));
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_forward_split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                           @builtin(local_invocation_index) lid: u32) {
-  forward_split(part_of(wid, nwg), lid, CHUNK);
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_backward_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                               @builtin(local_invocation_index) lid: u32) {
-  backward_partials(part_of(wid, nwg), lid, CHUNK);
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_backward_finalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                               @builtin(local_invocation_index) lid: u32) {
-  backward_finalize(grid_index(wid, nwg, lid, WG));
-}
-
-@compute @workgroup_size(WG)
-fn batchnorm_backward_split(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                            @builtin(local_invocation_index) lid: u32) {
-  backward_split(part_of(wid, nwg), lid, CHUNK);
+fn batchnorm_finalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  finalize(grid_index(wid, nwg, lid, WG));
 }

@@ -85,7 +85,10 @@ function caseData(rng: SeededRandom, dims: number[], offset: number): CaseData {
 }
 
 /** Two training steps, backward of the second, then eval with the updated running statistics. */
-async function runCase(dims: number[], d: CaseData, parts?: number) {
+/** Optional BatchNorm settings a case forces (else the adapter's defaults: on SwiftShader, one 16-thread workgroup per channel). */
+interface Layout { parts?: number; workgroupSize?: number }
+
+async function runCase(dims: number[], d: CaseData, layout: Layout = {}) {
   const shape = shapeOf(dims);
   const c = [shape.channels];
   const result = await runOnGpu({
@@ -96,7 +99,7 @@ async function runCase(dims: number[], d: CaseData, parts?: number) {
       runningMean: { shape: c, data: d.runningMean }, runningVar: { shape: c, data: d.runningVar },
       mean: { shape: c }, invStd: { shape: c }, dGamma: { shape: c }, dBeta: { shape: c },
     },
-    ops: { bn: { op: 'BatchNorm', args: [{ ...shape, eps: EPS, momentum: MOMENTUM, parts }] } },
+    ops: { bn: { op: 'BatchNorm', args: [{ ...shape, eps: EPS, momentum: MOMENTUM, ...layout }] } },
     actions: [
       { call: 'bn', method: 'forwardTrain', args: ['x1', 'gamma', 'beta', 'y', 'runningMean', 'runningVar', 'mean', 'invStd'] },
       { read: ['runningMean', 'runningVar'], label: 'first' },
@@ -110,13 +113,13 @@ async function runCase(dims: number[], d: CaseData, parts?: number) {
   return { first: result.reads[0]!.tensors, second: result.reads[1]!.tensors };
 }
 
-async function checkCase(seed: number, dims: number[], offset = 0, parts?: number): Promise<void> {
+async function checkCase(seed: number, dims: number[], offset = 0, layout: Layout = {}): Promise<void> {
   const rng = new SeededRandom(seed);
   const shape = shapeOf(dims);
   const d = caseData(rng, dims, offset);
-  const gpu = await runCase(dims, d, parts);
+  const gpu = await runCase(dims, d, layout);
   const { out, sums } = tolerances(shape.batch * shape.spatial);
-  const context = `seed ${seed} shape [${dims}] offset ${offset}${parts ? ` parts ${parts}` : ''}`;
+  const context = `seed ${seed} shape [${dims}] offset ${offset} ${JSON.stringify(layout)}`;
 
   const ref1 = batchNormTrainForward(d.x1, d.gamma, d.beta, d.runningMean, d.runningVar, shape, EPS, MOMENTUM);
   expectClose(gpu.first.runningMean!, ref1.runningMean, out, `forwardTrain 1 runningMean ${context}`);
@@ -168,7 +171,15 @@ test('split statistics (several workgroups per channel, as on a GPU) match the r
   // tolerances are the unsplit path's: Chan's fold of per-part (count, mean, M2) adds no
   // cancellation, and the sums' error bound does not depend on how they are grouped.
   const cases: [number[], number][] = [[[8, 6, 28, 28], 8], [[5, 3, 7, 7], 2], [[7, 11, 13], 3], [[3, 2, 4, 4], 5], [[16, 16, 10, 10], 4], [[256, 2, 28, 28], 64]];
-  for (const [i, [dims, parts]] of cases.entries()) await checkCase(SEED + 80 + i, dims, i % 2 === 0 ? 0.5 : 1.5, parts);
+  for (const [i, [dims, parts]] of cases.entries()) await checkCase(SEED + 80 + i, dims, i % 2 === 0 ? 0.5 : 1.5, { parts });
+});
+
+test('a GPU-sized workgroup (64 threads, the hardware default) gives the same agreement, split or not, BatchNorm1d too', async () => {
+  const cases: [number[], Layout][] = [
+    [[4, 6, 28, 28], { workgroupSize: 64 }], [[8, 16, 10, 10], { workgroupSize: 64, parts: 4 }], [[16, 120], { workgroupSize: 64 }],
+    [[3, 5, 2, 2], { workgroupSize: 64 }], [[2, 3, 68], { workgroupSize: 32, parts: 2 }],
+  ];
+  for (const [i, [dims, layout]] of cases.entries()) await checkCase(SEED + 90 + i, dims, 0.5, layout);
 });
 
 test('two-pass statistics stay accurate for a mean far from 0', async () => {
@@ -203,7 +214,7 @@ test('forwardEval with n = 1 (batch 1, spatial 1) is allowed', async () => {
   expectClose(result.reads[0]!.tensors.y!, ref, EVAL_TOL, `forwardEval seed ${SEED + 60} shape [${dims}]`);
 });
 
-async function checkDeterministic(parts?: number): Promise<void> {
+async function checkDeterministic(layout: Layout = {}): Promise<void> {
   const seed = SEED + 70;
   const dims = [8, 6, 28, 28];
   const d = caseData(new SeededRandom(seed), dims, 0.5);
@@ -226,18 +237,18 @@ async function checkDeterministic(parts?: number): Promise<void> {
   const names = ['y', 'dx', 'rm', 'rv', 'm', 's', 'dg', 'db'];
   const result = await runOnGpu({
     tensors,
-    ops: { bn: { op: 'BatchNorm', args: [{ ...shapeOf(dims), eps: EPS, momentum: MOMENTUM, parts }] } },
+    ops: { bn: { op: 'BatchNorm', args: [{ ...shapeOf(dims), eps: EPS, momentum: MOMENTUM, ...layout }] } },
     actions: [...actions, { read: names.flatMap((n) => [`${n}a`, `${n}b`]) }],
   });
   assert.not.ok(result.error, result.error?.message);
   const t = result.reads[0]!.tensors;
-  for (const n of names) expectIdentical(t[`${n}a`]!, t[`${n}b`]!, `batchnorm ${n} seed ${seed} shape [${dims}] parts ${parts ?? 1}`);
+  for (const n of names) expectIdentical(t[`${n}a`]!, t[`${n}b`]!, `batchnorm ${n} seed ${seed} shape [${dims}] ${JSON.stringify(layout)}`);
 }
 
 test('forwardTrain and backward are deterministic, split or not', async () => {
   await checkDeterministic();
   // Every workgroup of a channel folds the same partials in the same order.
-  await checkDeterministic(4);
+  await checkDeterministic({ parts: 4, workgroupSize: 64 });
 });
 
 async function errorOf(config: Record<string, number>, call?: { method: string; args: string[] }, tensors: Record<string, number[]> = {}) {
@@ -264,6 +275,8 @@ test('invalid configurations are refused with the field named', async () => {
   assert.match(await errorOf({ ...base, channels: 2.5 }), /BatchNorm: channels must be a positive integer, got 2.5/);
   assert.match(await errorOf({ ...base, spatial: -4 }), /BatchNorm: spatial must be a positive integer, got -4/);
   assert.match(await errorOf({ ...base, parts: 0 }), /BatchNorm: parts must be a positive integer, got 0/);
+  assert.match(await errorOf({ ...base, workgroupSize: 1.5 }), /BatchNorm: workgroupSize must be a positive integer, got 1.5/);
+  assert.match(await errorOf({ ...base, workgroupSize: 4096 }), /batchnorm_forward: workgroup of 4096 invocations exceeds the limit \d+/);
   assert.match(await errorOf({ ...base, spatial: 1, parts: 2 }), /BatchNorm: parts must be 1 for BatchNorm1d \(spatial 1\), got 2/);
 });
 

@@ -55,11 +55,14 @@ fn first(i: u32) -> u32 { return i * ELEMS; }
   y[lid] = vec4<f32>(x[first(lid)] * params.scale);
 }
 @compute @workgroup_size(4, 2) fn copy(@builtin(local_invocation_index) lid: u32) { y[lid] = vec4<f32>(x[lid]); }
+override WIDTH: u32 = 32u;
+@compute @workgroup_size(WIDTH, 2)
+fn wide(@builtin(local_invocation_index) lid: u32) { y[lid] = vec4<f32>(x[lid]); }
 `;
 
 test('the layout of each entry point: bindings, uniform members, workgroup size, and the overrides it uses', () => {
   const layout = reflectShader('t.wgsl', SHADER) as Record<string, EntryPointLayout>;
-  assert.equal(Object.keys(layout), ['scale', 'copy']);
+  assert.equal(Object.keys(layout), ['scale', 'copy', 'wide']);
   assert.equal(layout.scale!.bindings, [
     { name: 'params', binding: 0, kind: 'uniform', elementType: null, stride: 8, fixedSize: 8 },
     { name: 'x', binding: 1, kind: 'read-only-storage', elementType: 'f32', stride: 4, fixedSize: 0 },
@@ -72,6 +75,11 @@ test('the layout of each entry point: bindings, uniform members, workgroup size,
   assert.equal(layout.copy!.bindings.map((b) => b.name), ['x', 'y']);
   assert.equal(layout.copy!.workgroupSize, [4, 2, 1]);
   assert.equal(layout.copy!.overrides, []);
+  assert.equal(layout.copy!.workgroupOverrides, [null, null, null]);
+  // A size set by an override: its default, the override named, and the override usable.
+  assert.equal(layout.wide!.workgroupSize, [32, 2, 1]);
+  assert.equal(layout.wide!.workgroupOverrides, ['WIDTH', null, null]);
+  assert.equal(layout.wide!.overrides, [{ name: 'WIDTH', type: 'u32', required: false }]);
 });
 
 test('bindings the engine cannot check are refused at build time, naming shader, entry point and binding', () => {
@@ -106,7 +114,7 @@ test('an esbuild bundle imports a shader as its code and layout; every shader in
     const shader = (await import(`data:text/javascript,${encodeURIComponent(result.outputFiles[0]!.text)}`)).default as WgslShader;
     assert.is(shader.name, 's.wgsl');
     assert.is(shader.code, SHADER);
-    assert.equal(Object.keys(shader.entryPoints), ['scale', 'copy']);
+    assert.equal(Object.keys(shader.entryPoints), ['scale', 'copy', 'wide']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -66,8 +66,12 @@ export class Kernel {
     if (!layout) throw new BindingError(`${shader.name}: no @compute entry point named '${entryPoint}'`);
     this.bindings = layout.bindings;
     for (const [name, uniform] of Object.entries(layout.uniforms)) this.uniformLayouts.set(name, uniform);
-    this.workgroupSize = layout.workgroupSize;
     const values = pipelineConstants(`${this.shader} ${entryPoint}`, layout, constants);
+    // A dimension set by an override is what this pipeline's constant makes it.
+    this.workgroupSize = layout.workgroupSize.map((n, i) => {
+      const name = layout.workgroupOverrides[i];
+      return name && name in values ? values[name]! : n;
+    }) as [number, number, number];
     this.checkLimits();
 
     // WebGPU's messages name the pipeline by its label: the constants tell variants apart.

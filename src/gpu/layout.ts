@@ -43,7 +43,9 @@ export interface EntryPointLayout {
   bindings: BindingInfo[];
   /** Layout of each uniform struct binding, by binding name. */
   uniforms: Record<string, UniformLayout>;
+  /** With every override at its default; workgroupOverrides names the dimensions an override sets. */
   workgroupSize: [number, number, number];
+  workgroupOverrides: [string | null, string | null, string | null];
   overrides: OverrideInfo[];
 }
 

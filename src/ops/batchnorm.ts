@@ -20,20 +20,19 @@ export interface BatchNormConfig {
    * dispatches (partials, a per-channel finalize, the elementwise pass). Default: splitStatisticsParts(gpu, …).
    */
   parts?: number;
+  /** Threads per workgroup. Default: batchNormWorkgroupSize(gpu). */
+  workgroupSize?: number;
 }
 
-interface SplitKernels {
-  partials: Kernel;
-  finalize: Kernel;
-  elementwise: Kernel;
-}
+// batchnorm_forward's STATS override (shaders/batchnorm.wgsl).
+const STATS = { here: 0, finalized: 1, running: 2 } as const;
 
-function splitKernels(gpu: Gpu, pass: 'forward' | 'backward', chunk: number): SplitKernels {
-  return {
-    partials: gpu.kernel(shader, `batchnorm_${pass}_partials`, { CHUNK: chunk }),
-    finalize: gpu.kernel(shader, `batchnorm_${pass}_finalize`),
-    elementwise: gpu.kernel(shader, `batchnorm_${pass}_split`, { CHUNK: chunk }),
-  };
+/**
+ * SwiftShader runs barriers per 4-lane group, so 16 threads is fastest there (bench/README.md);
+ * a GPU would leave half of each 32-wide warp idle at 16, so it gets 64 (within its limits).
+ */
+export function batchNormWorkgroupSize(gpu: Gpu): number {
+  return softwareRenderer(gpu.adapter) ? 16 : Math.min(64, gpu.device.limits.maxComputeInvocationsPerWorkgroup);
 }
 
 /** Enough workgroups to occupy a GPU's cores; and parts large enough to amortise the extra dispatch. */
@@ -65,22 +64,27 @@ export class BatchNorm {
   readonly momentum: number;
   /** Values per channel: batch·spatial. */
   readonly n: number;
-  private readonly trainKernel: Kernel;
-  private readonly evalKernel: Kernel;
-  private readonly backwardKernel: Kernel;
+  private readonly kernels: { train: Kernel; eval: Kernel; backward: Kernel };
+  /** Split statistics: the partials, the per-channel finalize and the elementwise passes after it; null when not split. */
+  private readonly split: {
+    partials: Tensor;
+    forward: [partials: Kernel, finalize: Kernel, elementwise: Kernel];
+    backward: [partials: Kernel, finalize: Kernel, elementwise: Kernel];
+  } | null;
   private readonly params: GPUBuffer;
   /** One invocation (not one workgroup) per channel. */
   private readonly perInvocation: boolean;
   /** Workgroups per channel of the split statistics (1: not split), each over partBatch samples. */
   readonly parts: number;
   private readonly partBatch: number;
-  /** The split path's scratch (one vec4 per channel and part) and its kernels, in dispatch order. */
-  private readonly split: { partials: Tensor; forward: SplitKernels; backward: SplitKernels } | null;
+  /** Per-channel scratch bound to the slots a pass declares but does not touch (eval's batch statistics, …). */
+  private readonly unused: [Tensor, Tensor, Tensor];
 
   constructor(gpu: Gpu, config: BatchNormConfig) {
     const { batch, channels, spatial, eps = 1e-5, momentum = 0.1 } = config;
     positiveIntegers('BatchNorm', config, ['batch', 'channels', 'spatial']);
     if (config.parts !== undefined) positiveIntegers('BatchNorm', config, ['parts']);
+    if (config.workgroupSize !== undefined) positiveIntegers('BatchNorm', config, ['workgroupSize']);
     if (spatial === 1 && (config.parts ?? 1) > 1) refuse('BatchNorm', `parts must be 1 for BatchNorm1d (spatial 1), got ${config.parts}`);
     // eps is used in f32: one that rounds to 0 there would divide by zero on a constant channel.
     if (!Number.isFinite(eps) || !(Math.fround(eps) > 0)) {
@@ -99,20 +103,29 @@ export class BatchNorm {
     // step over 4 consecutive values at once when every plane splits into whole chunks of 4.
     this.perInvocation = spatial === 1;
     const chunk = spatial % 4 === 0 ? 4 : 1;
-    const constants = { COLUMN: this.perInvocation, CHUNK: chunk };
-    this.trainKernel = gpu.kernel(shader, 'batchnorm_forward_train', constants);
-    this.evalKernel = gpu.kernel(shader, 'batchnorm_forward_eval', constants);
-    this.backwardKernel = gpu.kernel(shader, 'batchnorm_backward', constants);
+    const workgroup = config.workgroupSize ?? batchNormWorkgroupSize(gpu);
+    const plane = { COLUMN: this.perInvocation, CHUNK: chunk, WG: workgroup };
+    this.kernels = {
+      train: gpu.kernel(shader, 'batchnorm_forward', { ...plane, STATS: STATS.here }),
+      eval: gpu.kernel(shader, 'batchnorm_forward', { ...plane, STATS: STATS.running }),
+      backward: gpu.kernel(shader, 'batchnorm_backward', { ...plane, SPLIT: false }),
+    };
     // Whole samples per part, and as many parts as that needs (none empty).
     this.partBatch = Math.ceil(batch / Math.min(batch, config.parts ?? splitStatisticsParts(gpu, batch, channels, spatial)));
     this.parts = Math.ceil(batch / this.partBatch);
+    // Built only when split, so a software adapter compiles no pipeline it will not run.
+    const stages = (backward: boolean) => [
+      gpu.kernel(shader, 'batchnorm_partials', { CHUNK: chunk, WG: workgroup, BACKWARD: backward }),
+      gpu.kernel(shader, 'batchnorm_finalize', { WG: workgroup, BACKWARD: backward }),
+    ] as const;
     this.split = this.parts === 1 ? null : {
       partials: gpu.tensor('batchnorm.partials', [channels * this.parts, 4]),
-      forward: splitKernels(gpu, 'forward', chunk),
-      backward: splitKernels(gpu, 'backward', chunk),
+      forward: [...stages(false), gpu.kernel(shader, 'batchnorm_forward', { ...plane, STATS: STATS.finalized })],
+      backward: [...stages(true), gpu.kernel(shader, 'batchnorm_backward', { ...plane, SPLIT: true })],
     };
+    this.unused = [0, 1, 2].map((i) => gpu.tensor(`batchnorm.unused${i}`, [channels])) as [Tensor, Tensor, Tensor];
     // Every entry point declares the same Params struct, so one buffer serves all three.
-    this.params = gpu.uniform('batchnorm.params', this.trainKernel.packUniform('params', {
+    this.params = gpu.uniform('batchnorm.params', this.kernels.train.packUniform('params', {
       batch,
       channels,
       spatial,
@@ -140,13 +153,16 @@ export class BatchNorm {
     this.expectActivations(op, { x, y });
     this.expectPerChannel(op, { gamma, beta, runningMean, runningVar, saveMean, saveInvStd });
     const resources = { x, gamma, beta, y, running_mean: runningMean, running_var: runningVar, batch_mean: saveMean, batch_inv_std: saveInvStd };
-    if (!this.split) return [this.launch(this.trainKernel, resources)];
-    const { partials, forward: k } = this.split;
-    const stats = { running_mean: runningMean, running_var: runningVar, batch_mean: saveMean, batch_inv_std: saveInvStd };
+    if (!this.split) return [this.launch(this.kernels.train, resources)];
+    const { partials, forward: [partialsKernel, finalize, elementwise] } = this.split;
+    const [a, b] = this.unused;
     return [
-      this.launchSplit(k.partials, { x, partials }),
-      k.finalize.dispatchThreads(k.finalize.bind({ params: this.params, partials, ...stats }), this.channels),
-      this.launchSplit(k.elementwise, { x, gamma, beta, y, batch_mean: saveMean, batch_inv_std: saveInvStd }),
+      // Forward partials read neither dy nor a saved mean.
+      this.launchParts(partialsKernel, { x, dy: x, saved_mean: a, partials }),
+      this.launchChannels(finalize, {
+        partials, running_mean: runningMean, running_var: runningVar, batch_mean: saveMean, batch_inv_std: saveInvStd, dgamma: a, dbeta: b,
+      }),
+      this.launchParts(elementwise, resources),
     ];
   }
 
@@ -155,7 +171,8 @@ export class BatchNorm {
     const op = 'batchnorm forwardEval';
     this.expectActivations(op, { x, y });
     this.expectPerChannel(op, { gamma, beta, runningMean, runningVar });
-    return [this.launch(this.evalKernel, { x, gamma, beta, eval_mean: runningMean, eval_var: runningVar, y })];
+    const [a, b] = this.unused;
+    return [this.launch(this.kernels.eval, { x, gamma, beta, y, running_mean: runningMean, running_var: runningVar, batch_mean: a, batch_inv_std: b })];
   }
 
   /**
@@ -171,12 +188,14 @@ export class BatchNorm {
     this.expectActivations(op, { x, dy, dx });
     this.expectPerChannel(op, { gamma, saveMean, saveInvStd, dGamma, dBeta });
     const resources = { x, dy, gamma, saved_mean: saveMean, saved_inv_std: saveInvStd, dx, dgamma: dGamma, dbeta: dBeta };
-    if (!this.split) return [this.launch(this.backwardKernel, resources)];
-    const { partials, backward: k } = this.split;
+    if (!this.split) return [this.launch(this.kernels.backward, resources)];
+    const { partials, backward: [partialsKernel, finalize, elementwise] } = this.split;
+    const [a, b, c] = this.unused;
     return [
-      this.launchSplit(k.partials, { x, dy, saved_mean: saveMean, partials }),
-      k.finalize.dispatchThreads(k.finalize.bind({ params: this.params, partials, saved_inv_std: saveInvStd, dgamma: dGamma, dbeta: dBeta }), this.channels),
-      this.launchSplit(k.elementwise, resources),
+      this.launchParts(partialsKernel, { x, dy, saved_mean: saveMean, partials }),
+      // The backward finalize reads the saved 1/std through batch_inv_std and writes dγ, dβ only.
+      this.launchChannels(finalize, { partials, running_mean: a, running_var: b, batch_mean: c, batch_inv_std: saveInvStd, dgamma: dGamma, dbeta: dBeta }),
+      this.launchParts(elementwise, resources),
     ];
   }
 
@@ -206,13 +225,16 @@ export class BatchNorm {
     for (const [name, t] of Object.entries(tensors)) expectShape(op, name, t, [this.channels]);
   }
 
+  /** One invocation per channel (BatchNorm1d), else one workgroup per (channel, part). */
   private launch(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>): Dispatch {
-    const bindGroup = kernel.bind({ params: this.params, ...resources });
-    return this.perInvocation ? kernel.dispatchThreads(bindGroup, this.channels) : kernel.dispatch(bindGroup, this.channels);
+    return this.perInvocation ? this.launchChannels(kernel, resources) : this.launchParts(kernel, resources);
   }
 
-  /** One workgroup per (channel, part). */
-  private launchSplit(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>): Dispatch {
+  private launchParts(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>): Dispatch {
     return kernel.dispatch(kernel.bind({ params: this.params, ...resources }), this.channels * this.parts);
+  }
+
+  private launchChannels(kernel: Kernel, resources: Record<string, Tensor | GPUBuffer>): Dispatch {
+    return kernel.dispatchThreads(kernel.bind({ params: this.params, ...resources }), this.channels);
   }
 }
