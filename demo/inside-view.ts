@@ -68,36 +68,45 @@ export class InsideView {
       for (const [name, model] of models) tensors.set(name, await model.parameters());
       if (ticket !== this.ticket) return;
       // One range per layer for every variant: the same bins, so spreads compare across variants.
-      const weightsOf = (name: string, layer: string) => tensors.get(name)!.find((t) => t.name === `${layer}.weight`)!.data;
-      const ranges = new Map(WEIGHT_LAYERS.map((layer) => [layer, Math.max(...[...tensors.keys()].map((n) => maxAbs(weightsOf(n, layer))))]));
+      const ranges = new Map(WEIGHT_LAYERS.map((layer) => [layer,
+        Math.max(...[...tensors.values()].map((ts) => maxAbs(ts.find((t) => t.name === `${layer}.weight`)!.data)))]));
       for (const [name, model] of models) {
-        await nextTask();
-        if (ticket !== this.ticket) return;
-        const histograms = h('div', { className: 'histograms', 'data-testid': 'weight-histograms' });
-        const activations = h('div', { className: 'activations', 'data-testid': 'activations' });
-        const conv1 = tensors.get(name)!.find((t) => t.name === 'conv1.weight')!;
-        this.variants.append(h('article', { className: 'inside-card', 'data-variant': name, style: `border-left-color:${variantColour(name)}` },
-          h('h3', {}, DISPLAY_NAMES[name] ?? name),
-          h('p', { className: 'note' }, 'conv1’s six 5×5 filters (one grey scale for all six: mid grey 0, white +, black −)'),
-          h('div', { className: 'filters', 'data-testid': 'filters' }, ...filterImages(conv1)),
-          h('p', { className: 'note' }, `Weights per layer: share of the weights in ${BINS} bins over ± the largest |w| of any variant; ‖w‖₂ is the layer’s L2 norm`),
-          histograms, activations));
-        this.shown.set(name, { model, activations });
-        for (const layer of WEIGHT_LAYERS) {
-          await nextTask();
-          if (ticket !== this.ticket) return;
-          const values = weightsOf(name, layer);
-          const canvas = h('canvas', { role: 'img' });
-          const l2 = l2Norm(values);
-          histograms.append(h('figure', { className: 'chart histogram' }, h('div', { className: 'plot' }, canvas), h('figcaption', {}, `${layer} · ‖w‖₂ ${l2.toFixed(3)}`)));
-          this.charts.push(histogramChart(canvas, layer, histogram(values, ranges.get(layer)!, BINS), l2, variantColour(name)));
-        }
+        if (!await this.drawVariant(ticket, name, model, tensors.get(name)!, ranges)) return;
       }
       this.status.textContent = 'Weights as the run left them. Activations in eval mode (dropout off, batch norm with its running statistics).';
       await this.drawActivations(ticket);
     } catch (error) {
       if (ticket === this.ticket) this.status.textContent = `Could not look inside: ${(error as Error).message}`;
     }
+  }
+
+  /**
+   * One variant's block: its filters in one task, then each weight histogram in a task of its own.
+   * False when a newer show() or hide() took over meanwhile.
+   */
+  private async drawVariant(ticket: number, name: string, model: Inspectable, tensors: ModelTensor[], ranges: ReadonlyMap<string, number>): Promise<boolean> {
+    const weightsOf = (layer: string) => tensors.find((t) => t.name === `${layer}.weight`)!;
+    await nextTask();
+    if (ticket !== this.ticket) return false;
+    const histograms = h('div', { className: 'histograms', 'data-testid': 'weight-histograms' });
+    const activations = h('div', { className: 'activations', 'data-testid': 'activations' });
+    this.variants.append(h('article', { className: 'inside-card', 'data-variant': name, style: `border-left-color:${variantColour(name)}` },
+      h('h3', {}, DISPLAY_NAMES[name] ?? name),
+      h('p', { className: 'note' }, 'conv1’s six 5×5 filters (one grey scale for all six: mid grey 0, white +, black −)'),
+      h('div', { className: 'filters', 'data-testid': 'filters' }, ...filterImages(weightsOf('conv1'))),
+      h('p', { className: 'note' }, `Weights per layer: share of the weights in ${BINS} bins over ± the largest |w| of any variant; ‖w‖₂ is the layer’s L2 norm`),
+      histograms, activations));
+    this.shown.set(name, { model, activations });
+    for (const layer of WEIGHT_LAYERS) {
+      await nextTask();
+      if (ticket !== this.ticket) return false;
+      const values = weightsOf(layer).data;
+      const canvas = h('canvas', { role: 'img' });
+      const l2 = l2Norm(values);
+      histograms.append(h('figure', { className: 'chart histogram' }, h('div', { className: 'plot' }, canvas), h('figcaption', {}, `${layer} · ‖w‖₂ ${l2.toFixed(3)}`)));
+      this.charts.push(histogramChart(canvas, layer, histogram(values, ranges.get(layer)!, BINS), l2, variantColour(name)));
+    }
+    return true;
   }
 
   /** Every shown variant's activations for the picked test image, a variant per task. */
