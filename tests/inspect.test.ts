@@ -122,6 +122,11 @@ test('through TrainingWorker: the same parameters and activations, bit for bit',
   });
 });
 
+test('activations() frees what each call uploads, and its trainer frees the rest on dispose()', async () => {
+  const { buffers } = await report();
+  for (const name of VARIANT_NAMES) assert.equal(buffers[name], { repeatGrowth: 0, leftAfterDispose: 0 }, name);
+});
+
 test('activations() takes exactly one 28×28 image, and says so', async () => {
   const { errors } = await report();
   const message = (got: number) => `RangeError: activations: expected a Uint8Array of 784 pixels (one 28×28 image), got ${got} values`;

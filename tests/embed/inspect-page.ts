@@ -36,6 +36,8 @@ export interface InspectReport {
   worker: { parameters: PlainTensor[]; activations: PlainActivation[][] };
   /** "Name: message" of each bad call. */
   errors: Record<'shortImage' | 'twoImages' | 'workerShortImage', string>;
+  /** Per variant: buffers a repeated activations() call added, and those its trainer left after dispose(). */
+  buffers: Record<string, { repeatGrowth: number; leftAfterDispose: number }>;
 }
 
 const decode = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -56,7 +58,9 @@ async function run(request: InspectRequest): Promise<InspectReport> {
   const data = uploadDataset(gpu, dataset);
   const main: Record<string, VariantReport> = {};
   let errors: Pick<InspectReport['errors'], 'shortImage' | 'twoImages'> | null = null;
+  const buffers: InspectReport['buffers'] = {};
   for (const name of request.variants) {
+    const beforeTrainer = gpu.allocatedBuffers;
     const trainer = new Trainer(gpu, data, { ...request.options, variant: variant(name) });
     await trainer.train({ steps: request.steps });
     const activations = [];
@@ -66,7 +70,11 @@ async function run(request: InspectRequest): Promise<InspectReport> {
       shortImage: await failure(trainer.activations(image(0).subarray(1))),
       twoImages: await failure(trainer.activations(dataset.test.images.slice(0, 2 * 784))),
     };
+    const beforeRepeat = gpu.allocatedBuffers;
+    await trainer.activations(image(0));
+    const repeatGrowth = gpu.allocatedBuffers - beforeRepeat;
     trainer.dispose();
+    buffers[name] = { repeatGrowth, leftAfterDispose: gpu.allocatedBuffers - beforeTrainer };
   }
   disposeDataset(gpu, data);
   gpu.dispose();
@@ -78,7 +86,7 @@ async function run(request: InspectRequest): Promise<InspectReport> {
   for (const i of request.images) workerReport.activations.push(plainLayers(await worker.activations(image(i))));
   const workerShortImage = await failure(worker.activations(image(0).subarray(1)));
   await worker.dispose();
-  return { main, worker: workerReport, errors: { ...errors!, workerShortImage } };
+  return { main, worker: workerReport, errors: { ...errors!, workerShortImage }, buffers };
 }
 
 (globalThis as unknown as { inspectCheck: unknown }).inspectCheck = { run };
