@@ -1,7 +1,8 @@
 /**
- * The "Look inside" section: for each trained variant, conv1's six filters, each weight layer's
- * histogram on bins shared by all variants (weight decay's narrower spread shows) with its L2
- * norm, and every layer's activations for a test image the user picks. Weights and activations
+ * The "Look inside" section: a table of every variant's L2 norms per weight layer; then for each
+ * trained variant conv1's six filters, each weight layer's histogram on bins shared by all
+ * variants (weight decay's narrower spread shows) with its L2 norm, and every layer's
+ * activations for a test image the user picks. Weights and activations
  * come from the trainers (TrainingWorker.parameters / activations); each variant's pictures and
  * each chart are drawn in a task of their own, so the page never stalls.
  */
@@ -70,6 +71,7 @@ export class InsideView {
       // One range per layer for every variant: the same bins, so spreads compare across variants.
       const ranges = new Map(WEIGHT_LAYERS.map((layer) => [layer,
         Math.max(...[...tensors.values()].map((ts) => maxAbs(ts.find((t) => t.name === `${layer}.weight`)!.data)))]));
+      this.variants.append(normsTable(tensors));
       for (const [name, model] of models) {
         if (!await this.drawVariant(ticket, name, model, tensors.get(name)!, ranges)) return;
       }
@@ -128,6 +130,17 @@ export class InsideView {
       if (ticket === this.ticket) this.status.textContent = `Could not compute the activations: ${(error as Error).message}`;
     }
   }
+}
+
+/** Each variant's L2 norm per weight layer, and of all its weights together, one row per variant. */
+function normsTable(tensors: ReadonlyMap<string, ModelTensor[]>): HTMLElement {
+  const head = h('tr', {}, h('th', { scope: 'col' }, '‖w‖₂'), ...WEIGHT_LAYERS.map((l) => h('th', { scope: 'col' }, l)), h('th', { scope: 'col' }, 'all'));
+  const rows = [...tensors].map(([name, ts]) => {
+    const norms = WEIGHT_LAYERS.map((layer) => l2Norm(ts.find((t) => t.name === `${layer}.weight`)!.data));
+    const all = Math.sqrt(norms.reduce((sum, n) => sum + n * n, 0));
+    return h('tr', { 'data-variant': name }, h('th', { scope: 'row' }, DISPLAY_NAMES[name] ?? name), ...[...norms, all].map((n) => h('td', {}, n.toFixed(3))));
+  });
+  return h('div', { className: 'scroll' }, h('table', { 'data-testid': 'l2-norms' }, h('thead', {}, head), h('tbody', {}, ...rows)));
 }
 
 /** The first test image of each class, as the choices of the picker. */

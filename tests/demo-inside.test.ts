@@ -1,8 +1,9 @@
 /**
  * The demo's "Look inside" section end to end: a quick run of two variants on a small subset,
- * then per variant conv1's filters, the weight histograms with L2 norms (checked against the
- * weights the page exports) and every layer's activations for a picked test image; no page error
- * and no long main-thread task from Run to the end. Also the section's arithmetic (inside-stats).
+ * then the table of L2 norms and, per variant, conv1's filters, the weight histograms (norms
+ * checked against the weights the page exports) and every layer's activations for a picked test
+ * image; no page error and no long main-thread task from Run to the end. Also the section's
+ * arithmetic (inside-stats).
  * The page-opening helpers are copied from tests/demo.test.ts.
  */
 import { suite } from 'uvu';
@@ -127,6 +128,9 @@ test('after a quick run of two variants: filters, weight histograms with L2 norm
 
   assert.equal(await page.$$eval('.inside-card', (els) => els.map((e) => e.getAttribute('data-variant'))), VARIANTS);
   assert.equal(await page.$$eval('.inside-card h3', (els) => els.map((e) => e.textContent)), ['Weight decay', 'Batch norm']);
+  // One row of L2 norms per variant: a column per weight layer, then all of them together.
+  const norms = await page.$$eval('[data-testid=l2-norms] tbody tr', (rows) => rows.map((r) => [r.getAttribute('data-variant'), ...[...r.querySelectorAll('td')].map((c) => c.textContent)]));
+  assert.equal(norms.map((r) => r[0]), VARIANTS);
   for (const name of VARIANTS) {
     const card = `.inside-card[data-variant=${name}]`;
     // conv1's six filters, 5×5 each.
@@ -144,6 +148,9 @@ test('after a quick run of two variants: filters, weight histograms with L2 norm
       assert.ok(Math.abs(x.l2 - l2) <= 1e-9 * l2, `${name} ${x.layer}: shown L2 ${x.l2}, exported weights' ${l2}`);
       assert.is(x.caption, `${x.layer} · ‖w‖₂ ${l2.toFixed(3)}`);
     }
+    const layerNorms = WEIGHT_LAYERS.map((layer) => l2Norm(weights.tensors.get(`${layer}.weight`)!.data));
+    const all = Math.sqrt(layerNorms.reduce((sum, n) => sum + n * n, 0));
+    assert.equal(norms.find((r) => r[0] === name)!.slice(1), [...layerNorms, all].map((n) => n.toFixed(3)), `${name} L2 norms`);
     const maps = await page.$$eval(`${card} [data-testid=activations] figure`, (els) => els.map((f) => [f.getAttribute('data-layer'), Number(f.getAttribute('data-maps'))]));
     assert.equal(maps, MAPS[name]);
     assert.match(await page.$eval(`${card} [data-testid=activations] figure[data-layer=fc2] figcaption`, (e) => e.textContent!), /logits: predicts \S+/);
