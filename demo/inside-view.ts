@@ -2,9 +2,9 @@
  * The "Look inside" section: a table of every variant's L2 norms per weight layer; then for each
  * trained variant conv1's six filters, each weight layer's histogram on bins shared by all
  * variants (weight decay's narrower spread shows) with its L2 norm, and every layer's
- * activations for a test image the user picks. Weights and activations
- * come from the trainers (TrainingWorker.parameters / activations); each variant's pictures and
- * each chart are drawn in a task of their own, so the page never stalls.
+ * activations for a test image the user picks. Weights and activations come from the trainers
+ * (TrainingWorker.parameters / activations); each variant's pictures and each chart are drawn in
+ * a task of their own, so the page never stalls.
  */
 import type { Chart } from 'chart.js';
 import type { Dataset } from '../src/data/dataset.ts';
