@@ -9,6 +9,7 @@ import type { DeviceLostInfo } from '../src/gpu/gpu.ts';
 import type { VariantName } from '../src/model/variants.ts';
 import type { TrainingWorker } from '../src/worker/client.ts';
 import { DataPanel } from './data-panel.ts';
+import { InsideView } from './inside-view.ts';
 import { cpuFallback, estimateText, plannedSamples } from './device.ts';
 import { byId, nextTask } from './dom.ts';
 import { count, duration } from './format.ts';
@@ -46,6 +47,7 @@ let busy = false;
 const training = new TrainingView();
 const results = new ResultsView();
 const predictions = new PredictionsView();
+const inside = new InsideView();
 const store = new Store();
 const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => {
   refresh();
@@ -149,6 +151,7 @@ async function run(): Promise<void> {
   const loaded = data.loaded;
   say(null);
   predictions.hide();
+  inside.hide();
   results.hide();
   pastRuns.select(null);
   setBusy(true);
@@ -217,6 +220,7 @@ async function run(): Promise<void> {
   const ranked = summarize(current.runs).filter((r) => r.status !== 'diverged' && r.status !== 'failed')
     .sort((a, b) => (b.testAccuracy ?? -1) - (a.testAccuracy ?? -1));
   await predictions.show(new Map(ranked.map((r) => [r.variant, trainers.get(r.variant as VariantName)!])), loaded.dataset);
+  await inside.show(new Map([...trainers].filter(([name]) => ranked.some((r) => r.variant === name))), loaded.dataset);
 }
 
 /** Show a kept run in the results section, as when it ended. */
@@ -224,6 +228,7 @@ function showPastRun(run: SavedRun): void {
   if (busy) return;
   const { variants: _, ...meta } = run.record;
   predictions.hide();
+  inside.hide();
   results.show(shownRuns(run), meta, true);
   pastRuns.select(run.id);
 }

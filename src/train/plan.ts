@@ -35,6 +35,17 @@ interface Forward {
   logits: Tensor;
   /** Each layer's input, by index in the layer list (what backward needs). */
   inputs: Tensor[];
+  /** How many dispatches were recorded after the gather, then after each layer. */
+  ends: number[];
+}
+
+/** One step of a layer-by-layer forward: a layer's dispatches and the tensor it left its output in. */
+export interface LayerwiseStep {
+  /** The layer's name in lenetLayers(), or 'input' for the gathered, normalised image. */
+  name: string;
+  kind: LayerSpec['kind'] | 'input';
+  dispatches: Dispatch[];
+  output: Tensor;
 }
 
 export class StepPlanner {
@@ -90,6 +101,23 @@ export class StepPlanner {
     return [...f.context.dispatches, ...this.loss(batch).predict(f.logits, predictions)];
   }
 
+  /**
+   * One image's forward in eval mode, cut after the gather and after each layer, so a copy can
+   * follow each piece: a tanh-pool layer overwrites its input with tanh in place, so a layer's
+   * output is only itself until the next layer runs. Layers that record nothing (flatten, dropout
+   * in eval mode) pass their input on and are left out.
+   */
+  layerwise(source: DataSource): LayerwiseStep[] {
+    const f = this.forward(source, 1, 'eval');
+    const outputs = [...f.inputs, f.logits];
+    const steps: LayerwiseStep[] = [{ name: 'input', kind: 'input', dispatches: f.context.dispatches.slice(0, f.ends[0]), output: outputs[0]! }];
+    this.layers.forEach((layer, i) => {
+      const dispatches = f.context.dispatches.slice(f.ends[i], f.ends[i + 1]);
+      if (dispatches.length) steps.push({ name: layer.name, kind: layer.kind, dispatches, output: outputs[i + 1]! });
+    });
+    return steps;
+  }
+
   private forward(source: DataSource, batch: number, mode: Mode): Forward {
     const context: LayerContext = {
       gpu: this.gpu, model: this.model, batch, activations: this.ws, gradients: this.gradients, step: this.step,
@@ -102,12 +130,14 @@ export class StepPlanner {
       new BatchGather(this.gpu, { batch, pixels: INPUT_SIZE * INPUT_SIZE, images: source.images, ...this.normalization }));
     context.dispatches.push(...gather.gather(source.pixels, source.labels, source.order, this.step, x, labels));
     const inputs: Tensor[] = [];
+    const ends = [context.dispatches.length];
     let h = x;
     for (const layer of this.layers) {
       inputs.push(h);
       h = planForward(context, layer, h, mode);
+      ends.push(context.dispatches.length);
     }
-    return { context, labels, logits: h, inputs };
+    return { context, labels, logits: h, inputs, ends };
   }
 
   private backward(f: Forward, dLogits: Tensor): void {

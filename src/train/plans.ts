@@ -8,7 +8,7 @@ import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
 import { Adam, Sgd } from '../ops/index.ts';
 import type { TrainerOptions } from './options.ts';
-import type { DataSource, StepPlanner } from './plan.ts';
+import type { DataSource, LayerwiseStep, StepPlanner } from './plan.ts';
 import type { ModelState } from './state.ts';
 
 /** The optimizer's update of the whole model, one dispatch sequence over the parameter arena. */
@@ -57,6 +57,11 @@ export class TrainerPlans {
   /** Prediction plans are built per call: their sources (e.g. uploaded images) come and go. */
   predict(source: DataSource, batch: number, predictions: Tensor): Dispatch[] {
     return this.targets.own(() => this.planner.predict(source, batch, predictions));
+  }
+
+  /** One image's forward cut layer by layer (see StepPlanner.layerwise); built per call, as predict. */
+  layerwise(source: DataSource): LayerwiseStep[] {
+    return this.targets.own(() => this.planner.layerwise(source));
   }
 
   private planned(key: string, build: () => Dispatch[]): Dispatch[] {

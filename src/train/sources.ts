@@ -1,11 +1,12 @@
 /**
  * Which images a trainer uses: the seeded train/validation split, the test limit, and the index
- * lists on the GPU that its plans walk through.
+ * lists on the GPU that its plans walk through; and images of the caller's, uploaded for one call.
  */
 import { splitTrainValidation } from '../data/dataset.ts';
-import type { ResidentDataset, ResidentImages } from '../data/resident.ts';
+import { uploadImages, type ResidentDataset, type ResidentImages } from '../data/resident.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
+import { INPUT_SIZE } from '../model/lenet.ts';
 import type { TrainerOptions } from './options.ts';
 import type { DataSource } from './plan.ts';
 
@@ -59,4 +60,25 @@ export function uploadSources(gpu: Gpu, data: ResidentDataset, splits: Splits): 
     validation: splits.validation.length ? source('validation', data.train, order('validation', splits.validation)) : null,
     test: source('test', data.test, order('test', splits.testCount)),
   };
+}
+
+/**
+ * Run `use` on `images` (count·784 pixels, 0–255, row-major, as in IDX files; exactly one image
+ * when `single`) uploaded as a source of their own, in order, freed when it settles. `what` names
+ * the call in buffer labels and errors.
+ */
+export async function withImages<T>(gpu: Gpu, what: string, images: Uint8Array, single: boolean, use: (source: DataSource) => Promise<T>): Promise<T> {
+  const perImage = INPUT_SIZE * INPUT_SIZE;
+  const count = images?.length / perImage;
+  if (!(images instanceof Uint8Array) || !(single ? count === 1 : count >= 1 && Number.isInteger(count))) {
+    const expected = single ? `${perImage} pixels (one 28×28 image)` : `count·${perImage} pixels (28×28 images)`;
+    throw new RangeError(`${what}: expected a Uint8Array of ${expected}, got ${images?.length ?? 'none'} values`);
+  }
+  const uploaded = uploadImages(gpu, what, { count, rows: INPUT_SIZE, cols: INPUT_SIZE, images, labels: new Uint8Array(count) });
+  const order = gpu.tensor(`${what}.order`, [count], 'u32', Uint32Array.from({ length: count }, (_, i) => i));
+  try {
+    return await use({ name: `${what}×${count}`, pixels: uploaded.pixels, labels: uploaded.labels, order, images: count });
+  } finally {
+    for (const t of [uploaded.pixels, uploaded.labels, order]) gpu.release(t);
+  }
 }

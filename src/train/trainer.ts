@@ -5,11 +5,12 @@
  * evaluation and prediction (./evaluation.ts), checkpoints (./checkpoint.ts), weights
  * (./weights.ts); what it reports is typed in ./types.ts.
  */
-import { isResidentOn, uploadImages, type ResidentDataset } from '../data/resident.ts';
+import { isResidentOn, type ResidentDataset } from '../data/resident.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Tensor } from '../gpu/tensor.ts';
-import { CLASSES, INPUT_SIZE, parameterCount } from '../model/lenet.ts';
+import { CLASSES, parameterCount } from '../model/lenet.ts';
 import { METRICS } from '../ops/index.ts';
+import { readActivations } from './activations.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointTarget } from './checkpoint.ts';
 import { DivergenceError, TrainerStateError } from './errors.ts';
 import { evaluationOf, Evaluator } from './evaluation.ts';
@@ -18,11 +19,11 @@ import { resolveOptions, type TrainerOptions, type TrainerOptionsInput } from '.
 import { StepPlanner } from './plan.ts';
 import { optimizerStep, TrainerPlans } from './plans.ts';
 import { epochOrder } from './shuffle.ts';
-import { splitsFor, uploadSources, type Sources, type Splits } from './sources.ts';
+import { splitsFor, uploadSources, withImages, type Sources, type Splits } from './sources.ts';
 import { ModelState } from './state.ts';
 import { ReadbackWindow, StepSubmitter, type ScheduledStep } from './submit.ts';
-import type { EpochMetrics, Evaluation, Position, TrainerEvents, TrainResult } from './types.ts';
-import { decodeWeights, encodeWeights, writeWeights } from './weights.ts';
+import type { EpochMetrics, Evaluation, LayerActivation, ModelTensor, Position, TrainerEvents, TrainResult } from './types.ts';
+import { decodeWeights, encodeWeights, readModelTensors, writeWeights } from './weights.ts';
 import { Workspace } from './workspace.ts';
 
 function assertResident(gpu: Gpu, data: ResidentDataset): void {
@@ -276,18 +277,19 @@ export class Trainer {
    */
   async predict(images: Uint8Array): Promise<Uint32Array> {
     this.assertUsable();
-    const perImage = INPUT_SIZE * INPUT_SIZE;
-    if (!(images instanceof Uint8Array) || images.length === 0 || images.length % perImage !== 0) {
-      throw new RangeError(`predict: expected a Uint8Array of count·${perImage} pixels (28×28 images), got ${images?.length ?? 'none'} values`);
-    }
-    const count = images.length / perImage;
-    const uploaded = uploadImages(this.gpu, 'predict', { count, rows: INPUT_SIZE, cols: INPUT_SIZE, images, labels: new Uint8Array(count) });
-    const order = this.gpu.tensor('predict.order', [count], 'u32', Uint32Array.from({ length: count }, (_, i) => i));
-    try {
-      return await this.evaluator.predict({ name: `predict×${count}`, pixels: uploaded.pixels, labels: uploaded.labels, order, images: count }, count);
-    } finally {
-      for (const t of [uploaded.pixels, uploaded.labels, order]) this.gpu.release(t);
-    }
+    return withImages(this.gpu, 'predict', images, false, (source) => this.evaluator.predict(source, source.images));
+  }
+
+  /** The model's float32 tensors now, by state_dict name and shape: see readModelTensors (./weights.ts). */
+  async parameters(): Promise<ModelTensor[]> {
+    this.assertUsable();
+    return readModelTensors(this.model);
+  }
+
+  /** Each layer's output for one 28×28 image (784 pixels, 0–255) in eval mode, on the GPU: see ./activations.ts. */
+  async activations(pixels: Uint8Array): Promise<LayerActivation[]> {
+    this.assertUsable();
+    return readActivations(this.gpu, { plans: this.plans, submitter: this.submitter, metrics: this.evalMetrics }, pixels);
   }
 
   /** The model's weights as .safetensors, with PyTorch's state_dict names and layouts. */

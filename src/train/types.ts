@@ -1,4 +1,21 @@
 /** What a trainer reports: its events, evaluations and results (plain data, cloneable to a worker). */
+import type { LayerKind } from '../model/lenet.ts';
+
+/** One of the model's float32 tensors: its state_dict name, its PyTorch shape, its values row-major. */
+export interface ModelTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** What one layer put out for one image (see Trainer.activations); shape without the batch dimension. */
+export interface LayerActivation {
+  /** The layer's name in lenetLayers() (conv1, bn1, act1, …, fc2), or 'input'. */
+  layer: string;
+  kind: LayerKind | 'input';
+  shape: number[];
+  data: Float32Array;
+}
 
 /**
  * Sent once per command buffer, i.e. every `stepsPerSubmit` steps (8 by default; set it to 1 for

@@ -5,12 +5,25 @@
  */
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type NamedTensor } from '../io/safetensors.ts';
 import type { ModelState } from './state.ts';
+import type { ModelTensor } from './types.ts';
 
-export async function encodeWeights(model: ModelState, metadata: Record<string, string>): Promise<Uint8Array> {
+/**
+ * The model's float32 tensors, as exportWeights() writes them: the parameters in state_dict order
+ * (conv1.weight [6, 1, 5, 5], conv1.bias, … fc2.bias [10]; with batch norm, bn1–bn3's weight and
+ * bias after their conv's), then batch norm's running_mean and running_var. num_batches_tracked,
+ * an integer count, is not among them.
+ */
+export async function readModelTensors(model: ModelState): Promise<ModelTensor[]> {
   const params = await model.readParameters();
   const stats = await model.readStatistics();
-  const tensors: NamedTensor[] = model.specs.map((s) => ({ name: s.name, dtype: 'F32' as const, shape: s.shape, data: params.get(s.name)! }));
-  for (const s of model.statisticSpecs) tensors.push({ name: s.name, dtype: 'F32', shape: s.shape, data: stats.get(s.name)! });
+  return [
+    ...model.specs.map((s) => ({ name: s.name, shape: [...s.shape], data: params.get(s.name)! })),
+    ...model.statisticSpecs.map((s) => ({ name: s.name, shape: [...s.shape], data: stats.get(s.name)! })),
+  ];
+}
+
+export async function encodeWeights(model: ModelState, metadata: Record<string, string>): Promise<Uint8Array> {
+  const tensors: NamedTensor[] = (await readModelTensors(model)).map((t) => ({ ...t, dtype: 'F32' as const }));
   for (const bn of new Set(model.statisticSpecs.map((s) => s.name.split('.')[0]!))) {
     tensors.push({ name: `${bn}.num_batches_tracked`, dtype: 'I64', shape: [], data: [model.batchesTracked] });
   }

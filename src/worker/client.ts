@@ -9,7 +9,7 @@ import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type { AdapterDescription } from '../gpu/device.ts';
 import type { DeviceLostInfo } from '../gpu/gpu.ts';
 import type { TrainerOptions, TrainerOptionsInput } from '../train/options.ts';
-import type { Evaluation, TrainResult, TrainerEvents } from '../train/types.ts';
+import type { Evaluation, LayerActivation, ModelTensor, TrainResult, TrainerEvents } from '../train/types.ts';
 import type { DatasetSource, TrainerEvent, WorkerReady, WorkerSetup } from './protocol.ts';
 import type { WorkerTrainer } from './worker.ts';
 
@@ -160,6 +160,16 @@ export class TrainingWorker {
   /** Predicted classes of any 28×28 images (count·784 pixels, 0–255), as Trainer.predict. */
   predict(images: Uint8Array): Promise<Uint32Array> {
     return this.call((r) => r.predict(this.trainer, images));
+  }
+
+  /** The model's float32 tensors by state_dict name and shape, as Trainer.parameters. */
+  parameters(): Promise<ModelTensor[]> {
+    return this.call((r) => r.parameters(this.trainer));
+  }
+
+  /** Each layer's output for one 28×28 image (784 pixels, 0–255) in eval mode, as Trainer.activations. */
+  activations(pixels: Uint8Array): Promise<LayerActivation[]> {
+    return this.call((r) => r.activations(this.trainer, pixels));
   }
 
   /** The weights as .safetensors bytes (PyTorch names and layouts). */

@@ -10,7 +10,7 @@ import { Gpu } from '../gpu/gpu.ts';
 import { disposeDataset, uploadDataset, type ResidentDataset } from '../data/resident.ts';
 import type { TrainerOptionsInput } from '../train/options.ts';
 import { Trainer } from '../train/trainer.ts';
-import type { Evaluation, TrainResult } from '../train/types.ts';
+import type { Evaluation, LayerActivation, ModelTensor, TrainResult } from '../train/types.ts';
 import type { TrainerEvent, WorkerReady, WorkerSetup } from './protocol.ts';
 
 export class WorkerTrainer {
@@ -78,6 +78,16 @@ export class WorkerTrainer {
   async predict(id: number, images: Uint8Array): Promise<Uint32Array> {
     const classes = await this.trainer(id).predict(images);
     return transfer(classes, [classes.buffer]);
+  }
+
+  async parameters(id: number): Promise<ModelTensor[]> {
+    const tensors = await this.trainer(id).parameters();
+    return transfer(tensors, tensors.map((t) => t.data.buffer));
+  }
+
+  async activations(id: number, pixels: Uint8Array): Promise<LayerActivation[]> {
+    const layers = await this.trainer(id).activations(pixels);
+    return transfer(layers, layers.map((l) => l.data.buffer));
   }
 
   async exportWeights(id: number, metadata?: Record<string, string>): Promise<Uint8Array> {
