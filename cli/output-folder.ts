@@ -28,7 +28,8 @@ export interface FolderPlan {
   marker: string;
   /** Every file this run may write, relative to the folder. */
   files: readonly string[];
-  resume: boolean;
+  /** --resume was given; `resume: null` for a command that has no --resume (it redoes its work). */
+  resume: boolean | null;
   force: boolean;
 }
 
@@ -82,7 +83,7 @@ export class OutputFolder {
     const ours = new Set(stored?.files ?? (previous ? present.filter((p) => plan.files.includes(p)) : []));
     const foreign = present.filter((p) => p !== MANIFEST && !ours.has(p));
     if (previous && !plan.force) {
-      throw new OutputFolderError(`--out ${dir} already holds a ${plan.command} run (${plan.marker}); continue it with --resume, ${how} to replace its outputs (files it did not write are kept)`);
+      throw new OutputFolderError(`--out ${dir} already holds a ${plan.command} run (${plan.marker}); ${plan.resume === null ? '' : 'continue it with --resume, '}${how} to replace its outputs (files it did not write are kept)`);
     }
     if (!previous && foreign.length && !plan.force) {
       throw new OutputFolderError(`--out ${dir} is not empty and holds no ${plan.command} run (${listed(foreign)}); ${how} to write beside those files (they are never replaced)`);

@@ -104,6 +104,11 @@ async function evaluate(id: number): Promise<FinalEvaluation> {
   return { validationLoss: validation?.loss ?? null, validationAccuracy: validation?.accuracy ?? null, testLoss: test.loss, testAccuracy: test.accuracy };
 }
 
+/** Replace the run's model with exported weights (base64 .safetensors from `file`), e.g. to evaluate them another way. */
+function loadWeights(id: number, weights: string, file: string): void {
+  trainer(id).importWeights(fromBase64(weights), file);
+}
+
 async function weights(id: number, metadata: Record<string, string>): Promise<string> {
   return toBase64(await trainer(id).exportWeights(metadata));
 }
@@ -113,4 +118,4 @@ function close(id: number): void {
   runs.delete(id);
 }
 
-(globalThis as unknown as { runner: unknown }).runner = { adapter, open, trainEpoch, stop, evaluate, weights, close, renderFigures };
+(globalThis as unknown as { runner: unknown }).runner = { adapter, open, trainEpoch, stop, evaluate, loadWeights, weights, close, renderFigures };
