@@ -1,7 +1,8 @@
 /**
  * The study's charts, drawn by Chart.js: per variant, train and validation accuracy and loss per
- * epoch (as in the study's figures); one chart comparing the variants; and the final summary.
- * Each canvas's aria-label says what it shows and how many points it holds.
+ * epoch (as in the study's figures) over thin per-step training curves; one chart comparing the
+ * variants; and the final summary. Each canvas's aria-label says what it shows and how many
+ * points it holds (data-points: the per-epoch points; data-step-points: the per-step ones).
  */
 import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
@@ -11,6 +12,7 @@ import { DISPLAY_NAMES } from '../src/study/claims.ts';
 import { SPLIT_COLOURS, variantColour } from '../src/study/colours.ts';
 import type { EpochMetrics } from '../src/train/types.ts';
 import type { Summary } from './results.ts';
+import type { StepPoint } from './step-series.ts';
 
 Chart.register(BarController, BarElement, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
 Chart.defaults.font.family = 'system-ui, sans-serif';
@@ -20,10 +22,16 @@ const LOSS = '#b91c1c';
 
 const asPercent = (value: number | string) => `${Math.round(Number(value) * 1000) / 10}%`;
 
+/** Per-step series are marked so, and counted apart from the per-epoch points. */
+const isStepSeries = (d: object) => (d as { perStep?: boolean }).perStep === true;
+
 function describe(chart: Chart, title: string): void {
-  const points = chart.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0);
-  chart.canvas.setAttribute('aria-label', `${title}: ${points} points`);
+  const count = (step: boolean) => chart.data.datasets.filter((d) => isStepSeries(d) === step)
+    .reduce((n, d) => n + d.data.filter((v) => v !== null && (v as { y?: number | null }).y !== null).length, 0);
+  const [points, steps] = [count(false), count(true)];
+  chart.canvas.setAttribute('aria-label', `${title}: ${points} points${steps ? ` and ${steps} per-step points` : ''}`);
   chart.canvas.dataset.points = String(points);
+  chart.canvas.dataset.stepPoints = String(steps);
 }
 
 type LineData = ChartDataset<'line', (number | null)[]>;
@@ -44,41 +52,65 @@ const baseOptions = {
   plugins: { legend: { labels: { boxWidth: 12, boxHeight: 2 } } },
 };
 
-/** Accuracy (left axis) and loss (right axis) of one variant, per epoch. */
+type XY = { x: number; y: number | null };
+
+/** Accuracy (left axis) and loss (right axis) of one variant: per epoch, over per-step training curves. */
 export class VariantChart {
-  private readonly chart: Chart<'line', (number | null)[], number>;
+  private readonly chart: Chart<'line', XY[]>;
+  private frame = 0;
 
   constructor(canvas: HTMLCanvasElement, private readonly variant: string) {
-    this.chart = new Chart<'line', (number | null)[], number>(canvas, {
+    const series = (label: string, color: string, axis: string, dashed: boolean) => ({ ...line(label, color, axis, dashed), data: [] as XY[] });
+    // Thin, pale, no markers: the per-step means are noisy; the epoch points are the measurement.
+    const steps = (label: string, color: string, axis: string) =>
+      ({ ...series(label, `${color}66`, axis, false), pointRadius: 0, borderWidth: 1, perStep: true });
+    this.chart = new Chart<'line', XY[]>(canvas, {
       type: 'line',
       data: {
-        labels: [],
         datasets: [
-          line('train acc', ACCURACY, 'accuracy', false), line('val acc', ACCURACY, 'accuracy', true),
-          line('train loss', LOSS, 'loss', false), line('val loss', LOSS, 'loss', true),
+          series('train acc', ACCURACY, 'accuracy', false), series('val acc', ACCURACY, 'accuracy', true),
+          series('train loss', LOSS, 'loss', false), series('val loss', LOSS, 'loss', true),
+          steps('train acc per 8 steps', ACCURACY, 'accuracy'), steps('train loss per 8 steps', LOSS, 'loss'),
         ],
       },
       options: {
         ...baseOptions,
+        interaction: { mode: 'nearest', intersect: false },
         scales: {
-          x: { title: { display: true, text: 'epoch' } },
+          x: { type: 'linear', min: 0, title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
           accuracy: accuracyAxis(),
           loss: { type: 'linear', position: 'right', beginAtZero: true, title: { display: true, text: 'loss' }, grid: { drawOnChartArea: false } },
         },
       },
     });
-    describe(this.chart, `${DISPLAY_NAMES[variant] ?? variant}: accuracy and loss per epoch`);
+    this.describe();
   }
 
-  add(m: EpochMetrics): void {
-    this.chart.data.labels!.push(m.epoch);
-    const values = [m.trainAccuracy, m.validationAccuracy, m.trainLoss, m.validationLoss];
-    values.forEach((v, i) => this.chart.data.datasets[i]!.data.push(v));
-    this.chart.update();
+  private describe(): void {
     describe(this.chart, `${DISPLAY_NAMES[this.variant] ?? this.variant}: accuracy and loss per epoch`);
   }
 
+  add(m: EpochMetrics): void {
+    const values = [m.trainAccuracy, m.validationAccuracy, m.trainLoss, m.validationLoss];
+    values.forEach((y, i) => this.chart.data.datasets[i]!.data.push({ x: m.epoch, y }));
+    this.chart.update();
+    this.describe();
+  }
+
+  /** One command buffer's mean training accuracy and loss; drawn at most once per frame. */
+  addStep(point: StepPoint): void {
+    this.chart.data.datasets[4]!.data.push({ x: point.x, y: point.accuracy });
+    this.chart.data.datasets[5]!.data.push({ x: point.x, y: point.loss });
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.chart.update();
+      this.describe();
+    });
+  }
+
   destroy(): void {
+    cancelAnimationFrame(this.frame);
     this.chart.destroy();
   }
 }

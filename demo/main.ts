@@ -185,7 +185,10 @@ async function run(): Promise<void> {
   // The live results table follows each epoch in a task after the card's chart (see final below).
   let liveResults: ReturnType<typeof setTimeout> | undefined;
   const current = new Study(trainers, settings.epochs, {
-    progress: () => training.progress(current),
+    progress: (r, p) => {
+      training.step(r, p);
+      training.progress(current);
+    },
     epoch: (r, m) => {
       training.epoch(r, m, settings.epochs);
       training.progress(current);

@@ -35,7 +35,7 @@ export interface VariantRun {
 }
 
 export interface StudyListener {
-  progress?(run: VariantRun): void;
+  progress?(run: VariantRun, progress: Progress): void;
   epoch?(run: VariantRun, metrics: EpochMetrics): void;
   status?(run: VariantRun): void;
 }
@@ -65,7 +65,7 @@ export class Study {
     for (const run of this.runs) {
       run.trainer.on('progress', (p) => {
         run.epochSamples = p.samples;
-        this.listener.progress?.(run);
+        this.listener.progress?.(run, p);
       });
       run.trainer.on('epoch', (m) => {
         run.epochs.push(m);

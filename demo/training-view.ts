@@ -5,11 +5,12 @@
  * chart is built and updated in a task of its own, so the page answers input between them.
  */
 import { DISPLAY_NAMES } from '../src/study/claims.ts';
-import type { EpochMetrics } from '../src/train/types.ts';
+import type { EpochMetrics, Progress } from '../src/train/types.ts';
 import { ComparisonChart, VariantChart } from './charts.ts';
 import { byId, h, nextTask } from './dom.ts';
 import { count, duration } from './format.ts';
 import { percent } from './results.ts';
+import { StepSeries } from './step-series.ts';
 import type { Study, StudyEnd, VariantRun } from './study.ts';
 
 interface Card {
@@ -18,6 +19,7 @@ interface Card {
   message: HTMLElement;
   /** Made in a task of its own after the card (see reset). */
   chart: VariantChart | null;
+  steps: StepSeries;
 }
 
 export class TrainingView {
@@ -40,7 +42,7 @@ export class TrainingView {
       const element = h('article', { className: 'card', 'data-variant': name, 'data-status': 'queued' },
         h('h3', {}, DISPLAY_NAMES[name] ?? name, ' ', h('span', { className: 'badge' }, 'queued')), detail, h('figure', { className: 'chart' }, canvas), message);
       container.append(element);
-      this.cards.set(name, { element, detail, message, chart: null });
+      this.cards.set(name, { element, detail, message, chart: null, steps: new StepSeries() });
     }
     this.bar.value = 0;
     this.text.textContent = 'Starting…';
@@ -55,6 +57,13 @@ export class TrainingView {
   /** Before the first step: what is happening instead (e.g. compiling shaders). */
   stage(text: string): void {
     this.text.textContent = text;
+  }
+
+  /** A command buffer's worth of steps: its mean loss and accuracy on the variant's per-step curves. */
+  step(run: VariantRun, p: Progress): void {
+    const card = this.cards.get(run.name);
+    const point = card?.steps.add(p);
+    if (point) card!.chart?.addStep(point);
   }
 
   epoch(run: VariantRun, m: EpochMetrics, epochs: number): void {

@@ -10,6 +10,7 @@ import { cpuFallback, estimateText, plannedSamples } from '../demo/device.ts';
 import { DEFAULT_SETTINGS, QUICK_RUN, maxTrainImages, quickRun, parseSettings, splitSizes, splitText, toRaw, trainerOptions } from '../demo/settings.ts';
 import { assignFiles, dataBase } from '../demo/sources.ts';
 import { Study, type StudyTrainer, type VariantStatus } from '../demo/study.ts';
+import { StepSeries } from '../demo/step-series.ts';
 
 const settings = suite('demo settings');
 
@@ -234,6 +235,17 @@ study('a lost device ends the study; finished epochs and weights stay', async ()
   assert.is(await s.run(), 'lost');
   assert.ok(s.runs.every((r) => r.status === 'lost' && r.message === 'the GPU device was lost (unknown)'));
   assert.ok(s.runs.some((r) => r.epochs.length > 0 && r.weights !== null));
+});
+
+study('per-step curves: each command buffer\'s own mean recovered from the epoch\'s running means, at fractional epochs', () => {
+  // Steps of losses 2, 2, 2, 2 then 1, 1, 1, 1 (running means 2 then 1.5), then a new epoch.
+  const series = new StepSeries();
+  const p = (epoch: number, step: number, trainLoss: number, trainAccuracy: number) =>
+    ({ variant: 'baseline', epoch, step, stepsPerEpoch: 8, globalStep: (epoch - 1) * 8 + step, samples: step * 64, trainLoss, trainAccuracy, samplesPerSecond: 1 }) satisfies Progress;
+  assert.equal(series.add(p(1, 4, 2, 0.25)), { x: 0.5, loss: 2, accuracy: 0.25 });
+  assert.equal(series.add(p(1, 8, 1.5, 0.5)), { x: 1, loss: 1, accuracy: 0.75 });
+  assert.is(series.add(p(1, 8, 1.5, 0.5)), null, 'no new step, no point');
+  assert.equal(series.add(p(2, 2, 0.5, 1)), { x: 1.25, loss: 0.5, accuracy: 1 });
 });
 
 study.run();

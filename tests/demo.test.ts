@@ -166,6 +166,9 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
   // Every chart holds data: 4 series × 3 epochs per variant, 4 × 3 in the comparison, 4 × 3 bars in the summary.
   const points = await page.$$eval('canvas[data-points]', (els) => els.map((e) => [e.closest('[data-variant]')?.getAttribute('data-variant') ?? e.id, Number(e.getAttribute('data-points'))]));
   assert.equal(points, [['baseline', 12], ['dropout', 12], ['weight-decay', 12], ['batchnorm', 12], ['comparison-chart', 12], ['summary-chart', 12]]);
+  // Under the epoch points, per-step training curves: at least one command buffer per epoch, accuracy and loss.
+  const stepPoints = await page.$$eval('.card canvas', (els) => els.map((e) => Number(e.getAttribute('data-step-points'))));
+  assert.ok(stepPoints.length === 4 && stepPoints.every((n) => n >= 2 * 3), `per-step points ${stepPoints}`);
 
   const conclusions = await page.$$eval('#conclusions li', (els) => els.map((e) => e.textContent));
   // 400 training and 300 test images, one seed: the warnings come first, and nothing is called established.
