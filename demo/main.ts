@@ -10,6 +10,7 @@ import type { VariantName } from '../src/model/variants.ts';
 import type { TrainingWorker } from '../src/worker/client.ts';
 import { DataPanel } from './data-panel.ts';
 import { InsideView } from './inside-view.ts';
+import { INTERRUPTED_VERSION, resumeProblem, type InterruptedRun } from './interrupted.ts';
 import { cpuFallback, estimateText, plannedSamples } from './device.ts';
 import { byId, nextTask } from './dom.ts';
 import { count, duration } from './format.ts';
@@ -18,6 +19,7 @@ import { PastRunsView } from './past-runs-view.ts';
 import { PredictionsView } from './predictions-view.ts';
 import { studyRecord, summarize, type StudyRecord } from './results.ts';
 import { ResultsView } from './results-view.ts';
+import { ResumeView } from './resume-view.ts';
 import { SettingsForm } from './settings-form.ts';
 import { DEFAULT_SETTINGS, parseSettings, splitSizes, testSize, type DatasetSize } from './settings.ts';
 import { Store } from './store.ts';
@@ -58,6 +60,20 @@ const pastRuns = new PastRunsView({ show: showPastRun, delete: deletePastRun });
 let saved: SavedRun[] = [];
 let storageWorks = true;
 const data = new DataPanel(() => refresh());
+const resumeView = new ResumeView({
+  resume: (r) => {
+    const problem = resumeProblem(r, loadedFacts());
+    if (problem) say(`Cannot resume: ${problem}.`);
+    else void run(r);
+  },
+  discard: () => void store.saveInterrupted(null).then(() => resumeView.show(null)),
+});
+
+/** The loaded dataset as an interrupted run records it. */
+function loadedFacts(): InterruptedRun['dataset'] | null {
+  const l = data.loaded;
+  return l ? { name: l.dataset.name, source: l.source, trainCount: l.dataset.train.count, testCount: l.dataset.test.count } : null;
+}
 
 function say(message: string | null): void {
   runMessage.hidden = !message;
@@ -74,6 +90,7 @@ function refresh(): void {
   const parsed = settingsForm.check(datasetSize());
   runButton.disabled = busy || gpuProblem !== null || !data.loaded || !parsed.settings;
   runButton.title = gpuProblem ?? (!data.loaded ? 'load a dataset first' : !parsed.settings ? 'fix the settings marked in red' : '');
+  resumeView.disabled = busy || gpuProblem !== null || !data.loaded;
   const size = datasetSize();
   if (!busy) {
     estimate.textContent = parsed.settings && size
@@ -144,12 +161,16 @@ function setBusy(value: boolean): void {
   refresh();
 }
 
-async function run(): Promise<void> {
+/** Run the study set in the form, or continue `resume` (an interrupted run, with its own settings). */
+async function run(resume?: InterruptedRun): Promise<void> {
+  if (resume) settingsForm.set(resume.settings);
   const parsed = settingsForm.check(datasetSize());
   if (!gpu || gpuProblem || !data.loaded || !parsed.settings || busy) return;
   const settings = parsed.settings;
   const loaded = data.loaded;
   say(null);
+  resumeView.show(null);
+  resumeView.clearKeptLine();
   predictions.hide();
   inside.hide();
   results.hide();
@@ -168,6 +189,7 @@ async function run(): Promise<void> {
     });
     trainers = started.trainers;
     compileSeconds = started.compileSeconds;
+    for (const [name, kept] of Object.entries(resume?.variants ?? {})) await trainers.get(name as VariantName)!.loadCheckpoint(kept.checkpoint);
   } catch (error) {
     setBusy(false);
     runState.textContent = '';
@@ -182,6 +204,15 @@ async function run(): Promise<void> {
     settings,
     adapter: { ...gpu.adapter, features: gpu.features },
   };
+  // The run as a reload would resume it: stored after each variant's epoch, one write at a time.
+  const record: InterruptedRun = resume ?? { version: INTERRUPTED_VERSION, startedAt: new Date().toISOString(), settings, dataset: loadedFacts()!, variants: {} };
+  let storing = Promise.resolve();
+  const keepEpoch = (r: Study['runs'][number]) => {
+    if (!r.weights || !r.checkpoint) return;
+    record.variants[r.name] = { epochs: [...r.epochs], weights: r.weights, checkpoint: r.checkpoint };
+    const epochs = Object.values(record.variants).reduce((n, v) => n + v.epochs.length, 0);
+    storing = storing.then(() => store.saveInterrupted(record)).then((ok) => resumeView.keptLine(epochs, settings.variants.length * settings.epochs, ok));
+  };
   // The live results table follows each epoch in a task after the card's chart (see final below).
   let liveResults: ReturnType<typeof setTimeout> | undefined;
   const current = new Study(trainers, settings.epochs, {
@@ -190,14 +221,23 @@ async function run(): Promise<void> {
       training.progress(current);
     },
     epoch: (r, m) => {
+      keepEpoch(r);
       training.epoch(r, m, settings.epochs);
       training.progress(current);
       clearTimeout(liveResults);
       liveResults = setTimeout(() => results.show(current.runs, meta, false), 0);
     },
     status: (r) => training.status(r),
-  });
+  }, new Map(Object.entries(record.variants) as [VariantName, NonNullable<InterruptedRun['variants'][VariantName]>][]));
   study = current;
+  // A resumed run's kept epochs on its cards first, an epoch per task.
+  for (const r of current.runs) {
+    for (const m of r.epochs) {
+      await nextTask();
+      training.epoch(r, m, settings.epochs);
+    }
+    if (r.status !== 'queued') training.status(r);
+  }
   setBusy(true);
   runState.textContent = `Training ${settings.variants.length} variant${settings.variants.length > 1 ? 's' : ''}…`;
   const started = performance.now();
@@ -218,6 +258,12 @@ async function run(): Promise<void> {
   results.show(current.runs, meta, true);
   await nextTask();
   if (current.runs.some((r) => r.epochs.length > 0)) await keep(studyRecord(meta, current.runs), end, current.runs);
+  // An ended run is a past run now; one cut short by a lost device stays resumable after a reload.
+  await storing;
+  if (end !== 'lost') {
+    await store.saveInterrupted(null);
+    resumeView.clearKeptLine();
+  }
   if (end === 'lost') return;
   // Best test accuracy first; a diverged or failed model has nothing to show.
   const ranked = summarize(current.runs).filter((r) => r.status !== 'diverged' && r.status !== 'failed')
@@ -261,6 +307,7 @@ async function restore(): Promise<void> {
     refresh();
   }
   saved = await store.runs();
+  if (!busy) resumeView.show(await store.interrupted());
   // Writing the settings back also tells whether this browser keeps anything for the page.
   storageWorks = await store.saveSettings(parseSettings(settingsForm.raw()).settings ?? DEFAULT_SETTINGS);
   pastRuns.render(saved, storageWorks);

@@ -18,6 +18,7 @@ export interface StudyTrainer {
   train(budget: { epochs?: number; steps?: number }): Promise<{ steps: number }>;
   stop(): void;
   exportWeights(metadata?: Record<string, string>): Promise<Uint8Array>;
+  saveCheckpoint(): Promise<Uint8Array>;
 }
 
 export type VariantStatus = 'queued' | 'training' | 'paused' | 'finished' | 'diverged' | 'stopped' | 'lost' | 'failed';
@@ -31,6 +32,8 @@ export interface VariantRun {
   epochSamples: number;
   /** .safetensors of the weights after the last finished epoch: exportable after the device is gone. */
   weights: Uint8Array | null;
+  /** The trainer's checkpoint after the last finished epoch (kept so a reload can resume the run). */
+  checkpoint: Uint8Array | null;
   message: string | null;
 }
 
@@ -57,11 +60,25 @@ export class Study {
   /** Seconds spent running (pauses excluded), for samples per second and time left. */
   private activeSeconds = 0;
   private activeSince: number | null = null;
+  /** Samples a resumed run had trained before this page: not part of this page's rate. */
+  private readonly doneBefore: number;
 
-  constructor(trainers: ReadonlyMap<VariantName, StudyTrainer>, readonly epochs: number, private readonly listener: StudyListener = {}) {
-    this.runs = [...trainers].map(([name, trainer]) => ({
-      name, trainer, status: 'queued', epochs: [], epochSamples: 0, weights: null, message: null,
-    }));
+  /**
+   * `resumed`: per variant, the epochs a previous page trained (its trainer restored from their
+   * checkpoint); a variant with all of them is finished from the start.
+   */
+  constructor(
+    trainers: ReadonlyMap<VariantName, StudyTrainer>, readonly epochs: number, private readonly listener: StudyListener = {},
+    resumed: ReadonlyMap<VariantName, { epochs: EpochMetrics[]; weights: Uint8Array; checkpoint: Uint8Array }> = new Map(),
+  ) {
+    this.runs = [...trainers].map(([name, trainer]): VariantRun => {
+      const before = resumed.get(name);
+      return {
+        name, trainer, status: before && before.epochs.length >= epochs ? 'finished' : 'queued', epochs: [...before?.epochs ?? []],
+        epochSamples: 0, weights: before?.weights ?? null, checkpoint: before?.checkpoint ?? null, message: null,
+      };
+    });
+    this.doneBefore = this.runs.reduce((n, r) => n + r.epochs.length * r.trainer.trainSize, 0);
     for (const run of this.runs) {
       run.trainer.on('progress', (p) => {
         run.epochSamples = p.samples;
@@ -134,6 +151,7 @@ export class Study {
       if (!this.lostMessage) {
         try {
           run.weights = await run.trainer.exportWeights({ epoch: String(run.epochs.length) });
+          run.checkpoint = await run.trainer.saveCheckpoint();
         } catch {
           // The device went away during the read: the previous epoch's weights stay.
         }
@@ -202,7 +220,7 @@ export class Study {
       total += !ENDED.includes(run.status) ? this.epochs * run.trainer.trainSize : trained;
     }
     const seconds = this.activeSeconds + (this.activeSince !== null ? (performance.now() - this.activeSince) / 1000 : 0);
-    const samplesPerSecond = seconds > 0 ? done / seconds : 0;
+    const samplesPerSecond = seconds > 0 ? (done - this.doneBefore) / seconds : 0;
     return { done, total, planned, samplesPerSecond, secondsLeft: samplesPerSecond > 0 ? (total - done) / samplesPerSecond : Infinity };
   }
 }

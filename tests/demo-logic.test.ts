@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS, QUICK_RUN, maxTrainImages, quickRun, parseSettings, s
 import { assignFiles, dataBase } from '../demo/sources.ts';
 import { Study, type StudyTrainer, type VariantStatus } from '../demo/study.ts';
 import { StepSeries } from '../demo/step-series.ts';
+import { checkInterrupted, describeInterrupted, resumeProblem, INTERRUPTED_VERSION } from '../demo/interrupted.ts';
 
 const settings = suite('demo settings');
 
@@ -168,6 +169,15 @@ class FakeTrainer implements StudyTrainer {
   async exportWeights(): Promise<Uint8Array> {
     return new Uint8Array([this.step]);
   }
+
+  async saveCheckpoint(): Promise<Uint8Array> {
+    return new Uint8Array([this.step, 1]);
+  }
+
+  /** As Trainer.loadCheckpoint: training continues after the checkpoint's epochs. */
+  restore(epochs: number): void {
+    this.step = epochs * this.stepsPerEpoch;
+  }
 }
 
 function fakes(log: string[], diverging: Partial<Record<VariantName, number>> = {}, onTurn?: () => void): Map<VariantName, FakeTrainer> {
@@ -235,6 +245,23 @@ study('a lost device ends the study; finished epochs and weights stay', async ()
   assert.is(await s.run(), 'lost');
   assert.ok(s.runs.every((r) => r.status === 'lost' && r.message === 'the GPU device was lost (unknown)'));
   assert.ok(s.runs.some((r) => r.epochs.length > 0 && r.weights !== null));
+});
+
+study('a resumed study continues each variant after its restored epochs; finished ones do not train', async () => {
+  const log: string[] = [];
+  const trainers = fakes(log);
+  const restored = { variant: 'baseline', epoch: 1, trainAccuracy: 0.9 } as EpochMetrics;
+  trainers.get('baseline')!.restore(1);
+  trainers.get('dropout')!.restore(3);
+  const kept = (n: number) => ({ epochs: Array.from({ length: n }, () => restored), weights: new Uint8Array([n]), checkpoint: new Uint8Array([n, 1]) });
+  const s = new Study(trainers, 3, {}, new Map([['baseline', kept(1)], ['dropout', kept(3)]]));
+  assert.equal(s.runs.map((r) => r.status), ['queued', 'finished', 'queued', 'queued']);
+  assert.is(await s.run(), 'finished');
+  assert.equal(s.runs.map((r) => r.epochs.length), [3, 3, 3, 3]);
+  assert.is(s.runs[0]!.epochs[0], restored, 'the restored epoch stays first');
+  assert.not.ok(log.includes('dropout'), 'a variant restored at its last epoch does not train');
+  assert.equal([...s.runs[0]!.checkpoint!], [12, 1], 'the checkpoint after the last epoch');
+  assert.is(s.stats().done, 1200, 'restored epochs count as done');
 });
 
 study('per-step curves: each command buffer\'s own mean recovered from the epoch\'s running means, at fractional epochs', () => {
@@ -331,6 +358,22 @@ past('stored settings come back only when they still parse', () => {
   assert.equal(checkSavedSettings(structuredClone({ ...DEFAULT_SETTINGS, epochs: 3 })), { ...DEFAULT_SETTINGS, epochs: 3 });
   assert.is(checkSavedSettings({ ...DEFAULT_SETTINGS, epochs: 0 }), null);
   assert.is(checkSavedSettings(null), null);
+});
+
+past('an interrupted run is checked before use, and resumes only on the data it trained on', () => {
+  const dataset = { name: 'mnist', source: 'this site', trainCount: 60_000, testCount: 10_000 };
+  const kept = { epochs: [{ epoch: 1 }], weights: new Uint8Array([1]), checkpoint: new Uint8Array([2]) };
+  const stored = { version: INTERRUPTED_VERSION, startedAt: '2026-12-02T10:00:00.000Z', settings: { ...DEFAULT_SETTINGS, variants: ['baseline', 'dropout'], epochs: 5 }, dataset, variants: { baseline: kept } };
+  const run = checkInterrupted(stored)!;
+  assert.ok(run);
+  assert.is(describeInterrupted(run), 'A run started 2026-12-02 10:00 UTC on mnist stopped before it ended: 1 of 10 variant-epochs are kept.');
+  assert.is(resumeProblem(run, dataset), null);
+  assert.match(resumeProblem(run, { ...dataset, name: 'fashion-mnist' })!, /^it trained on mnist from this site \(60,000 \+ 10,000 images\); load that dataset to resume it$/);
+  assert.match(resumeProblem(run, null)!, /^load mnist \(this site\) first$/);
+  // A variant the settings do not train, a checkpoint that is not bytes, an older version: not trusted.
+  assert.is(checkInterrupted({ ...stored, variants: { batchnorm: kept } }), null);
+  assert.is(checkInterrupted({ ...stored, variants: { baseline: { ...kept, checkpoint: [2] } } }), null);
+  assert.is(checkInterrupted({ ...stored, version: 0 }), null);
 });
 
 past.run();
