@@ -30,4 +30,19 @@ test("the README's verdicts are the committed study's", () => {
   for (const v of results.verdicts!) assert.ok(readme.includes(`| ${v.claim} | **${v.verdict}**`), `${v.claim} → ${v.verdict}`);
 });
 
+test("the README's --quirks paragraph quotes the committed quirks.json", () => {
+  const quirks = JSON.parse(readFileSync(join(REPO, `${STUDY}-quirks`, 'quirks.json'), 'utf8')) as {
+    statistics: Record<'correct' | 'quirks', Record<string, { testAccuracy: { mean: number; ci95: [number, number] } }>>;
+    verdicts: Record<'correct' | 'quirks', { claim: string; verdict: string }[]>;
+  };
+  const quoted = (e: { mean: number; ci95: [number, number] }) => `${f(e.mean)}% [${f(e.ci95[0])}, ${f(e.ci95[1])}]`;
+  for (const v of ['dropout', 'batchnorm']) {
+    const [a, b] = [quirks.statistics.correct[v]!.testAccuracy, quirks.statistics.quirks[v]!.testAccuracy];
+    assert.ok(readme.includes(`from ${quoted(a)} to ${quoted(b)}`), `${v}: from ${quoted(a)} to ${quoted(b)}`);
+  }
+  const [bnBest, bnTrain, dropoutWorst] = quirks.verdicts.quirks.map((v) => v.verdict);
+  assert.equal([bnBest, bnTrain, dropoutWorst], ['supported', 'not established', 'supported']);
+  assert.equal(quirks.verdicts.correct.map((v) => v.verdict), results.verdicts!.slice(0, 3).map((v) => v.verdict));
+});
+
 test.run();
