@@ -32,3 +32,18 @@ export function oneLineUsageErrors(program: Command): Command {
     .configureOutput({ outputError: (text, write) => write(`${program.name()}: ${text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (see --help)\n`) })
     .exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage));
 }
+
+/**
+ * Run a command's main and set the process's exit code: main's own, a CliError's, EXIT.usage for
+ * bad input (a RangeError from the options, an OutputFolderError), else EXIT.failure; the error
+ * printed as one line after the command's name.
+ */
+export async function runCommand(name: string, main: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main();
+  } catch (error) {
+    const e = error as Error;
+    console.error(`${name}: ${e.message.split('\n')[0]}`);
+    process.exitCode = error instanceof CliError ? error.code : error instanceof RangeError || e.name === 'OutputFolderError' ? EXIT.usage : EXIT.failure;
+  }
+}

@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import type { Verdict } from '../src/study/claims.ts';
 import { DEFAULT_BROWSER } from './chromium.ts';
 import { findDatasetDir } from './datasets.ts';
-import { CliError, EXIT, oneLineUsageErrors } from './exit.ts';
+import { CliError, EXIT, oneLineUsageErrors, runCommand } from './exit.ts';
 import { OutputFolder } from './output-folder.ts';
 import type { FinalEvaluation, OpenedRun, OpenRun } from './page/runs.ts';
 import { openSession, runtimeOption, type Runtime } from './runtime.ts';
@@ -123,9 +123,4 @@ async function main(): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  console.error(`quirks: ${(error as Error).message.split('\n')[0]}`);
-  process.exitCode = error instanceof CliError ? error.code : (error as Error).name === 'OutputFolderError' ? EXIT.usage : EXIT.failure;
-}
+await runCommand('quirks', main);

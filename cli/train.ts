@@ -16,7 +16,7 @@ import type { Progress } from '../src/train/types.ts';
 import { integer, number } from './args.ts';
 import { DEFAULT_BROWSER } from './chromium.ts';
 import { findDatasetDir } from './datasets.ts';
-import { CliError, EXIT, oneLineUsageErrors } from './exit.ts';
+import { CliError, EXIT, oneLineUsageErrors, runCommand } from './exit.ts';
 import { Interrupt } from './interrupt.ts';
 import { OutputFolder } from './output-folder.ts';
 import type { EpochOutcome, FinalEvaluation, OpenedRun, OpenRun } from './page/runs.ts';
@@ -212,10 +212,4 @@ async function main(): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  const code = error instanceof CliError ? error.code : error instanceof RangeError || (error as Error).name === 'OutputFolderError' ? EXIT.usage : EXIT.failure;
-  console.error(`train: ${(error as Error).message.split('\n')[0]}`);
-  process.exitCode = code;
-}
+await runCommand('train', main);

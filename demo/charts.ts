@@ -154,6 +154,32 @@ export class ComparisonChart {
 
 }
 
+/** Two kept runs over each other: every variant's held-out accuracy per epoch, the first run solid, the second dashed. */
+export class RunComparisonChart {
+  private readonly chart: Chart<'line', XY[]>;
+
+  constructor(canvas: HTMLCanvasElement) {
+    this.chart = new Chart<'line', XY[]>(canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        ...baseOptions,
+        scales: { x: { type: 'linear', min: 0, title: { display: true, text: 'epoch' }, ticks: { precision: 0 } }, y: { ...accuracyAxis(), title: { display: true, text: 'held-out accuracy (validation, else test)' } } },
+      },
+    });
+  }
+
+  /** `runs`: a label and each variant's epochs, per run. */
+  show(runs: readonly { label: string; variants: readonly { name: string; epochs: readonly EpochMetrics[] }[] }[]): void {
+    this.chart.data.datasets = runs.flatMap((run, i) => run.variants.map((v) => ({
+      ...line(`${DISPLAY_NAMES[v.name] ?? v.name} · ${run.label}`, variantColour(v.name), 'y', i > 0),
+      data: v.epochs.map((m) => ({ x: m.epoch, y: m.validationAccuracy ?? m.testAccuracy })),
+    })));
+    this.chart.update();
+    describe(this.chart, `held-out accuracy per epoch of ${runs.length} kept runs`);
+  }
+}
+
 /** Final train / validation / test accuracy per variant, grouped bars like the study's results figure. */
 export class SummaryChart {
   private readonly chart: Chart<'bar', (number | null)[], string>;

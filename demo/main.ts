@@ -8,6 +8,7 @@ import { acquireDevice, type AdapterDescription } from '../src/gpu/device.ts';
 import type { DeviceLostInfo } from '../src/gpu/gpu.ts';
 import type { VariantName } from '../src/model/variants.ts';
 import type { TrainingWorker } from '../src/worker/client.ts';
+import { RunComparisonChart } from './charts.ts';
 import { DataPanel } from './data-panel.ts';
 import { InsideView } from './inside-view.ts';
 import { INTERRUPTED_VERSION, resumeProblem, type InterruptedRun } from './interrupted.ts';
@@ -56,7 +57,8 @@ const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => {
   const typed = parseSettings(settingsForm.raw()).settings;
   if (typed) void store.saveSettings(typed);
 });
-const pastRuns = new PastRunsView({ show: showPastRun, delete: deletePastRun });
+const comparison = new RunComparisonChart(byId<HTMLCanvasElement>('past-compare-chart'));
+const pastRuns = new PastRunsView({ show: showPastRun, delete: deletePastRun, compare: compareRuns });
 let saved: SavedRun[] = [];
 let storageWorks = true;
 const data = new DataPanel(() => refresh());
@@ -280,6 +282,11 @@ function showPastRun(run: SavedRun): void {
   inside.hide();
   results.show(shownRuns(run), meta, true);
   pastRuns.select(run.id);
+}
+
+function compareRuns(runs: SavedRun[]): void {
+  byId('past-compare').hidden = runs.length < 2;
+  if (runs.length === 2) comparison.show(runs.map((r) => ({ label: `ended ${r.savedAt.slice(0, 19).replace('T', ' ')}`, variants: r.record.variants })));
 }
 
 async function deletePastRun(run: SavedRun): Promise<void> {

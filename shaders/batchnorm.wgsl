@@ -344,23 +344,19 @@ fn forward_plane(part: Part, lid: u32, chunk: u32) {
   if (c >= params.channels) {
     return;
   }
-  var mean: f32;
-  var inv_std: f32;
+  // Each branch ends in its own call (no mutable mean/std): SwiftShader's Subzero JIT keeps
+  // function-scope variables in memory.
   if (STATS == STATS_HERE) {
     let stats = range_statistics(c, lid, chunk, 0u, params.batch, params.inv_n);
     if (lid == 0u) {
       save_statistics(c, stats);
     }
-    mean = stats.mean;
-    inv_std = stats.inv_std;
+    normalize_range(c, lid, chunk, part.first, part.end, stats.mean, stats.inv_std);
   } else if (STATS == STATS_FINALIZED) {
-    mean = batch_mean[c];
-    inv_std = batch_inv_std[c];
+    normalize_range(c, lid, chunk, part.first, part.end, batch_mean[c], batch_inv_std[c]);
   } else {
-    mean = running_mean[c];
-    inv_std = inverseSqrt(running_var[c] + params.eps);
+    normalize_range(c, lid, chunk, part.first, part.end, running_mean[c], inverseSqrt(running_var[c] + params.eps));
   }
-  normalize_range(c, lid, chunk, part.first, part.end, mean, inv_std);
 }
 
 fn backward_plane(part: Part, lid: u32, chunk: u32) {
@@ -370,13 +366,12 @@ fn backward_plane(part: Part, lid: u32, chunk: u32) {
   }
   let mean = saved_mean[c];
   let inv_std = saved_inv_std[c];
-  var t: DxTerms;
   if (SPLIT) {
-    t = dx_terms(c, dbeta[c], dgamma[c], inv_std);
+    dx_range(c, lid, chunk, part.first, part.end, mean, dx_terms(c, dbeta[c], dgamma[c], inv_std));
   } else {
-    t = backward_terms(c, backward_sums(c, lid, chunk, 0u, params.batch, mean), inv_std, lid == 0u);
+    let t = backward_terms(c, backward_sums(c, lid, chunk, 0u, params.batch, mean), inv_std, lid == 0u);
+    dx_range(c, lid, chunk, part.first, part.end, mean, t);
   }
-  dx_range(c, lid, chunk, part.first, part.end, mean, t);
 }
 
 // ---- BatchNorm1d ([N, C], spatial 1): one invocation per channel ----

@@ -4,32 +4,18 @@
  * checked against the weights the page exports) and every layer's activations for a picked test
  * image; no page error and no long main-thread task while the section draws. Also the
  * section's arithmetic (inside-stats).
- * The page-opening helpers are copied from tests/demo.test.ts.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
-import { buildDemo } from '../build.mjs';
-import { launchBrowser } from '../cli/chromium.ts';
-import { IDX_FILES } from '../src/data/dataset.ts';
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'puppeteer-core';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
-import { createDemoServer } from '../demo/server.ts';
 import { grey, histogram, l2Norm, WEIGHT_LAYERS } from '../demo/inside-stats.ts';
-import { FASHION_MNIST_DIR, hasFashionMnist } from './support/browser.ts';
-import { syntheticDataset } from './support/synthetic.ts';
+import { DemoPages, ended, fill, ready } from './support/demo-page.ts';
 
 const test = suite('demo: look inside');
 
-const work = mkdtempSync(join(tmpdir(), 'lenet-demo-inside-'));
-let server: http.Server;
-let browser: Browser;
-let origin = '';
-const downloadDirs = new Map<Page, string>();
+let demo: DemoPages;
 
 test('inside-stats: L2 norm, shared-range histogram shares, symmetric grey scale', () => {
   assert.is(l2Norm([3, -4]), 5);
@@ -42,38 +28,18 @@ test('inside-stats: L2 norm, shared-range histogram shares, symmetric grey scale
 });
 
 test.before(async () => {
-  const root = join(work, 'page');
-  await buildDemo(root);
-  let fashion = FASHION_MNIST_DIR;
-  if (!hasFashionMnist()) {
-    fashion = join(work, 'fashion');
-    mkdirSync(fashion, { recursive: true });
-    const data = syntheticDataset(1000, 200, 5);
-    for (const [key, file] of Object.entries(IDX_FILES)) writeFileSync(join(fashion, file), Buffer.from(data.base64[key as keyof typeof IDX_FILES], 'base64'));
-  }
-  server = createDemoServer({ root, datasets: { 'fashion-mnist': fashion } });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
+  demo = await DemoPages.start({ synthetic: { train: 1000, test: 200 } });
 });
 
 test.after(async () => {
-  await browser?.close();
-  server?.close();
-  rmSync(work, { recursive: true, force: true });
+  await demo?.close();
 });
 
 /** A page in a context of its own with its own download folder; its page errors are collected in `errors`. */
-async function open(errors: string[]): Promise<Page> {
-  const downloads = mkdtempSync(join(work, 'downloads-'));
-  const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
-  const page = await context.newPage();
-  downloadDirs.set(page, downloads);
-  await page.setViewport({ width: 1280, height: 900 });
-  page.on('pageerror', (e) => errors.push(String(e)));
+function open(errors: string[]): Promise<Page> {
   // Every main-thread long task (over 50 ms) as [start, duration], from before the page's scripts,
   // and when the Look inside section was first shown.
-  await page.evaluateOnNewDocument(() => {
+  return demo.open({ errors, prepare: (page) => page.evaluateOnNewDocument(() => {
     const w = globalThis as unknown as { longTasks: [number, number][]; insideShownAt: number | null };
     w.longTasks = [];
     w.insideShownAt = null;
@@ -86,26 +52,7 @@ async function open(errors: string[]): Promise<Page> {
         if (!section.hidden) w.insideShownAt ??= performance.now();
       }).observe(section, { attributes: true, attributeFilter: ['hidden'] });
     });
-  });
-  await page.goto(`${origin}/`);
-  return page;
-}
-
-async function fill(page: Page, key: string, value: string): Promise<void> {
-  await page.$eval(`#setting-${key}`, (e) => (e as HTMLInputElement).select());
-  await page.type(`#setting-${key}`, value);
-}
-
-async function exported(page: Page, selector: string, name: RegExp): Promise<Buffer> {
-  const downloads = downloadDirs.get(page)!;
-  const before = new Set(readdirSync(downloads));
-  await page.click(selector);
-  for (let i = 0; i < 200; i++) {
-    const file = readdirSync(downloads).find((f) => !before.has(f) && name.test(f) && !f.endsWith('.crdownload'));
-    if (file) return readFileSync(join(downloads, file));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no download matching ${name} after clicking ${selector}`);
+  }) });
 }
 
 const LONG_TASK_MS = 100;
@@ -119,8 +66,7 @@ const MAPS: Record<string, [string, number][]> = {
 test('after a quick run of two variants: filters, weight histograms with L2 norms, activations of a picked image', async () => {
   const errors: string[] = [];
   const page = await open(errors);
-  await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
-  await page.waitForFunction(() => /^GPU: /.test(document.getElementById('gpu')!.textContent!), { timeout: 60_000 });
+  await ready(page);
   // The section sits after the results and before the test predictions.
   assert.equal(await page.$$eval('main > section', (els) => els.map((e) => e.id).filter((id) => ['results', 'inside', 'inspect'].includes(id))), ['results', 'inside', 'inspect']);
   await fill(page, 'epochs', '1');
@@ -128,8 +74,7 @@ test('after a quick run of two variants: filters, weight histograms with L2 norm
   await fill(page, 'testLimit', '100');
   for (const name of ['baseline', 'dropout']) await page.click(`input[name=variants][value=${name}]`);
   await page.click('[data-testid=run]');
-  await page.waitForFunction(() => /^(Finished|Stopped|Device lost)/.test(document.getElementById('run-state')!.textContent!), { timeout: 240_000, polling: 500 });
-  assert.match(await page.$eval('#run-state', (e) => e.textContent!), /^Finished after/);
+  assert.match(await ended(page), /^Finished after/);
   await page.waitForFunction((n) => [...document.querySelectorAll('[data-testid=activations]')].filter((e) => e.hasAttribute('data-image')).length === n,
     { timeout: 120_000 }, VARIANTS.length);
 
@@ -148,7 +93,7 @@ test('after a quick run of two variants: filters, weight histograms with L2 norm
       bins: f.querySelector('canvas')!.getAttribute('data-bins'), caption: f.querySelector('figcaption')!.textContent!,
     })));
     assert.equal(histograms.map((x) => x.layer), [...WEIGHT_LAYERS]);
-    const weights = decodeSafetensors(new Uint8Array(await exported(page, `#summary-table tr[data-variant=${name}] button.weights`, new RegExp(`^lenet-${name}-.*\\.safetensors$`))));
+    const weights = decodeSafetensors(new Uint8Array(await demo.exported(page, `#summary-table tr[data-variant=${name}] button.weights`, new RegExp(`^lenet-${name}-.*\\.safetensors$`))));
     for (const x of histograms) {
       assert.is(x.bins, '24');
       const l2 = l2Norm(weights.tensors.get(`${x.layer}.weight`)!.data);

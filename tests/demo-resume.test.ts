@@ -4,62 +4,20 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
-import { buildDemo } from '../build.mjs';
-import { launchBrowser } from '../cli/chromium.ts';
-import { IDX_FILES } from '../src/data/dataset.ts';
+import type { Page } from 'puppeteer-core';
 import type { StudyRecord } from '../demo/results.ts';
-import { createDemoServer } from '../demo/server.ts';
-import { syntheticDataset } from './support/synthetic.ts';
+import { DemoPages, ended, fill, ready } from './support/demo-page.ts';
 
 const test = suite('demo: resume after a reload');
-const work = mkdtempSync(join(tmpdir(), 'lenet-demo-resume-'));
-let server: http.Server;
-let browser: Browser;
-let origin = '';
+let demo: DemoPages;
 
 test.before(async () => {
-  const root = join(work, 'page');
-  await buildDemo(root);
-  const fashion = join(work, 'fashion');
-  mkdirSync(fashion, { recursive: true });
-  const data = syntheticDataset(600, 200, 5);
-  for (const [key, file] of Object.entries(IDX_FILES)) writeFileSync(join(fashion, file), Buffer.from(data.base64[key as keyof typeof IDX_FILES], 'base64'));
-  server = createDemoServer({ root, datasets: { 'fashion-mnist': fashion } });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
+  demo = await DemoPages.start({ realFashion: false, synthetic: { train: 600, test: 200 } });
 });
 
 test.after(async () => {
-  await browser?.close();
-  server?.close();
-  rmSync(work, { recursive: true, force: true });
+  await demo?.close();
 });
-
-/** A page in a browser context of its own (its own IndexedDB), downloading to `downloads`. */
-async function open(downloads: string): Promise<Page> {
-  const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error('[demo page error]', e));
-  await page.goto(`${origin}/`);
-  return page;
-}
-
-async function ready(page: Page): Promise<void> {
-  await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
-  await page.waitForFunction(() => /^GPU: /.test(document.getElementById('gpu')!.textContent!), { timeout: 60_000 });
-}
-
-async function fill(page: Page, key: string, value: string): Promise<void> {
-  await page.$eval(`#setting-${key}`, (e) => (e as HTMLInputElement).select());
-  await page.type(`#setting-${key}`, value);
-}
 
 /** Three epochs of baseline and batch norm on 300 training images. */
 async function configure(page: Page): Promise<void> {
@@ -70,39 +28,24 @@ async function configure(page: Page): Promise<void> {
 }
 
 async function finished(page: Page): Promise<void> {
-  await page.waitForFunction(() => /^(Finished|Stopped|Device lost)/.test(document.getElementById('run-state')!.textContent!), { timeout: 240_000, polling: 500 });
-  assert.match(await page.$eval('#run-state', (e) => e.textContent!), /^Finished after/);
+  assert.match(await ended(page), /^Finished after/);
 }
 
-async function exportedRecord(page: Page, downloads: string): Promise<StudyRecord> {
-  const before = new Set(readdirSync(downloads));
-  await page.click('#export-json');
-  for (let i = 0; i < 200; i++) {
-    const file = readdirSync(downloads).find((f) => !before.has(f) && f.endsWith('.json'));
-    if (file) return JSON.parse(readFileSync(join(downloads, file), 'utf8')) as StudyRecord;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('no JSON export');
-}
+const exportedRecord = async (page: Page) => JSON.parse((await demo.exported(page, '#export-json', /\.json$/)).toString()) as StudyRecord;
 
 /** Each variant's per-epoch numbers, without the timings. */
 const numbers = (r: StudyRecord) => r.variants.map((v) => [v.name, v.status, v.epochs.map(({ trainSeconds: _t, samplesPerSecond: _s, ...m }) => m)]);
 
-test('a reload mid-run offers to resume it; the resumed run ends with the numbers of an uninterrupted one', async () => {
-  const reference = mkdtempSync(join(work, 'downloads-'));
-  const whole = await open(reference);
-  await ready(whole);
-  await configure(whole);
-  await whole.click('#run');
-  await finished(whole);
-  const uninterrupted = await exportedRecord(whole, reference);
-  await whole.browserContext().close();
-
-  const downloads = mkdtempSync(join(work, 'downloads-'));
-  const page = await open(downloads);
+test('a reload mid-run offers to resume it; the resumed run ends with the numbers of an uninterrupted one; the two kept runs compared', async () => {
+  const page = await demo.open();
   await ready(page);
   await configure(page);
   assert.ok(await page.$eval('[data-testid=resume-notice]', (e) => (e as HTMLElement).hidden), 'nothing to resume in a fresh browser');
+  await page.click('#run');
+  await finished(page);
+  const uninterrupted = await exportedRecord(page);
+
+  // The same run again (the settings are kept), reloaded mid-run.
   await page.click('#run');
   // Both variants' first epochs are kept: reload while the run goes on.
   await page.waitForFunction(() => /\((2|3|4) of 6 variant-epochs\): a reload can resume this run/.test(document.querySelector('[data-testid=kept-state]')!.textContent!), { timeout: 120_000, polling: 100 });
@@ -112,7 +55,7 @@ test('a reload mid-run offers to resume it; the resumed run ends with the number
   assert.match(await page.$eval('#resume-text', (e) => e.textContent!), /^A run started .* UTC on fashion-mnist stopped before it ended: [2-4] of 6 variant-epochs are kept\./);
   await page.click('[data-testid=resume-run]');
   await finished(page);
-  const resumed = await exportedRecord(page, downloads);
+  const resumed = await exportedRecord(page);
   assert.equal(numbers(resumed), numbers(uninterrupted));
   assert.equal(resumed.dataset, uninterrupted.dataset);
   // Every epoch is on the cards again, and nothing is left to resume once the run has ended.
@@ -121,6 +64,14 @@ test('a reload mid-run offers to resume it; the resumed run ends with the number
   await ready(page);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   assert.ok(await page.$eval('[data-testid=resume-notice]', (e) => (e as HTMLElement).hidden), 'the ended run is not offered again');
+
+  // Both runs are kept; ticked for comparison, their curves are drawn over each other.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=past-runs] li').length === 2, { timeout: 30_000 });
+  assert.ok(await page.$eval('#past-compare', (e) => (e as HTMLElement).hidden), 'no comparison before two are ticked');
+  for (const box of await page.$$('[data-testid=past-runs] li input.compare')) await box.click();
+  await page.waitForFunction(() => !(document.getElementById('past-compare') as HTMLElement).hidden, { timeout: 5_000 });
+  // 2 runs × 2 variants × 3 epochs, and the same numbers in both (the resumed run equals the whole one).
+  assert.is(await page.$eval('[data-testid=past-compare]', (e) => e.getAttribute('data-points')), '12');
   await page.browserContext().close();
 });
 

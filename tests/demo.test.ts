@@ -7,97 +7,28 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import type { Browser, Page } from 'puppeteer-core';
-import { buildDemo } from '../build.mjs';
-import { launchBrowser } from '../cli/chromium.ts';
+import type { Page } from 'puppeteer-core';
 import { IDX_FILES } from '../src/data/dataset.ts';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
 import type { StudyRecord } from '../demo/results.ts';
-import { createDemoServer } from '../demo/server.ts';
-import { FASHION_MNIST_DIR, hasFashionMnist } from './support/browser.ts';
-import { syntheticDataset } from './support/synthetic.ts';
+import { DemoPages, fill, ready, text, writeSynthetic } from './support/demo-page.ts';
 
 const test = suite('demo page');
 
-const work = mkdtempSync(join(tmpdir(), 'lenet-demo-'));
-let server: http.Server;
-let browser: Browser;
-let origin = '';
-/** Each page's own download folder (a download of an existing name would overwrite it). */
-const downloadDirs = new Map<Page, string>();
-
-/** Four IDX files of a small synthetic dataset; gzipped, or raw as a user may have them. */
-function writeSynthetic(dir: string, train: number, testCount: number, raw = false): void {
-  mkdirSync(dir, { recursive: true });
-  const data = syntheticDataset(train, testCount, 5);
-  for (const [key, file] of Object.entries(IDX_FILES)) {
-    const gz = Buffer.from(data.base64[key as keyof typeof IDX_FILES], 'base64');
-    writeFileSync(join(dir, raw ? file.replace(/\.gz$/, '') : file), raw ? gunzipSync(gz) : gz);
-  }
-}
-
+// Real Fashion-MNIST makes the screenshot meaningful; a synthetic set keeps the test running without it.
+let demo: DemoPages;
 test.before(async () => {
-  const root = join(work, 'page');
-  await buildDemo(root);
-  // Real Fashion-MNIST makes the screenshot meaningful; a synthetic set keeps the test running without it.
-  let fashion = FASHION_MNIST_DIR;
-  if (!hasFashionMnist()) writeSynthetic((fashion = join(work, 'fashion')), 2000, 500);
-  server = createDemoServer({ root, datasets: { 'fashion-mnist': fashion } });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
+  demo = await DemoPages.start();
 });
 
 test.after(async () => {
-  await browser?.close();
-  server?.close();
-  rmSync(work, { recursive: true, force: true });
+  await demo?.close();
 });
 
-async function open(options: { query?: string; prepare?: (page: Page) => Promise<unknown> } = {}): Promise<Page> {
-  const downloads = mkdtempSync(join(work, 'downloads-'));
-  const context = await browser.createBrowserContext({ downloadBehavior: { policy: 'allow', downloadPath: downloads } });
-  const page = await context.newPage();
-  downloadDirs.set(page, downloads);
-  await page.setViewport({ width: 1280, height: 900 });
-  page.on('pageerror', (e) => console.error('[demo page error]', e));
-  await options.prepare?.(page);
-  await page.goto(`${origin}/${options.query ?? ''}`);
-  return page;
-}
-
-const text = (page: Page, selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
-
-/** Replace a settings field's value by typing, as a user would. */
-async function fill(page: Page, key: string, value: string): Promise<void> {
-  await page.$eval(`#setting-${key}`, (e) => (e as HTMLInputElement).select());
-  if (value === '') await page.keyboard.press('Backspace');
-  else await page.type(`#setting-${key}`, value);
-}
-
-async function ready(page: Page): Promise<void> {
-  await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
-  await page.waitForFunction(() => /^GPU: /.test(document.getElementById('gpu')!.textContent!), { timeout: 60_000 });
-}
-
-/** Click an export button and return the file it downloads. */
-async function exported(page: Page, selector: string, name: RegExp): Promise<Buffer> {
-  const downloads = downloadDirs.get(page)!;
-  const before = new Set(readdirSync(downloads));
-  await page.click(selector);
-  for (let i = 0; i < 200; i++) {
-    const file = readdirSync(downloads).find((f) => !before.has(f) && name.test(f) && !f.endsWith('.crdownload'));
-    if (file) return readFileSync(join(downloads, file));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no download matching ${name} after clicking ${selector}`);
-}
+const open = (options: Parameters<DemoPages['open']>[0] = {}) => demo.open(options);
+const exported = (page: Page, selector: string, name: RegExp) => demo.exported(page, selector, name);
 
 /**
  * Installed before the page's scripts: every main-thread long task (PerformanceObserver
@@ -263,9 +194,9 @@ test('without WebGPU the page says so and how to fix it; data still loads, Run s
 test('?data= points the page at another data folder (for static hosts), and a missing one is explained', async () => {
   const page = await open({ query: '?data=/elsewhere/' });
   await page.waitForFunction(() => /Could not load/.test(document.getElementById('data-status')!.textContent!), { timeout: 30_000 });
-  assert.match(await text(page, '#data-status'), new RegExp(`^Could not load Fashion-MNIST: ${origin}/elsewhere/fashion-mnist/\\S+\\.gz: HTTP 404 Not Found\\. ` +
-    `This site has no Fashion-MNIST at ${origin}/elsewhere/fashion-mnist/: with \`npm start\`, put the four \\.gz files in \\./data/fashion-mnist/`));
-  await page.goto(`${origin}/?data=${encodeURIComponent(`${origin}/data/`)}`);
+  assert.match(await text(page, '#data-status'), new RegExp(`^Could not load Fashion-MNIST: ${demo.origin}/elsewhere/fashion-mnist/\\S+\\.gz: HTTP 404 Not Found\\. ` +
+    `This site has no Fashion-MNIST at ${demo.origin}/elsewhere/fashion-mnist/: with \`npm start\`, put the four \\.gz files in \\./data/fashion-mnist/`));
+  await page.goto(`${demo.origin}/?data=${encodeURIComponent(`${demo.origin}/data/`)}`);
   await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
   await page.browserContext().close();
 });
@@ -314,7 +245,7 @@ test('an invalid setting is refused at its field with the allowed range; nothing
 test('a corrupt dataset file the user picks is refused with its name; raw IDX files load', async () => {
   const page = await open();
   await ready(page);
-  const files = join(work, 'picked');
+  const files = join(demo.work, 'picked');
   writeSynthetic(files, 120, 40);
   writeFileSync(join(files, IDX_FILES.trainImages), 'not a gzip file at all');
   await page.click('input[name=source][value=files]');
@@ -324,7 +255,7 @@ test('a corrupt dataset file the user picks is refused with its name; raw IDX fi
   assert.match(await text(page, '#data-status'), /Could not load Fashion-MNIST: train-images-idx3-ubyte\.gz: named \.gz but is not gzip data \(first bytes 6e 6f 74 20\)\. Still using fashion-mnist from before\./);
   assert.not.ok(await page.$eval('#run', (b) => (b as HTMLButtonElement).disabled), 'the dataset loaded before stays usable');
 
-  const raw = join(work, 'raw');
+  const raw = join(demo.work, 'raw');
   writeSynthetic(raw, 120, 40, true);
   await page.select('#dataset', 'mnist');
   await input.uploadFile(...readdirSync(raw).map((f) => join(raw, f)));
