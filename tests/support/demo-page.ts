@@ -79,7 +79,12 @@ export class DemoPages {
     await page.click(selector);
     for (let i = 0; i < 200; i++) {
       const file = readdirSync(downloads).find((f) => !before.has(f) && name.test(f) && !f.endsWith('.crdownload'));
-      if (file) return readFileSync(join(downloads, file));
+      if (file) {
+        // Read and removed: a later download of the same name is then a new file, not an overwrite.
+        const bytes = readFileSync(join(downloads, file));
+        rmSync(join(downloads, file));
+        return bytes;
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`no download matching ${name} after clicking ${selector}`);
