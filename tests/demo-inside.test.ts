@@ -7,11 +7,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
 import { grey, histogram, l2Norm, WEIGHT_LAYERS } from '../demo/inside-stats.ts';
-import { DemoPages, ended, fill, ready } from './support/demo-page.ts';
+import { DemoPages, ended, fill, ready, screenshot } from './support/demo-page.ts';
 
 const test = suite('demo: look inside');
 
@@ -126,8 +125,7 @@ test('after a quick run of two variants: filters, weight histograms with L2 norm
   assert.ok(shownAt > 0, 'the section was shown');
   assert.ok(longTasks.every(([, ms]) => ms <= LONG_TASK_MS), `main-thread tasks over ${LONG_TASK_MS} ms (start, ms) since the section was shown at ${Math.round(shownAt)}: ${JSON.stringify(longTasks)}`);
   assert.equal(errors, []);
-  mkdirSync('out', { recursive: true });
-  await (await page.$('#inside'))!.screenshot({ path: 'out/demo-inside.png' });
+  await screenshot(page, 'demo-inside.png', '#inside');
   await page.browserContext().close();
 });
 

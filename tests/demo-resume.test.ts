@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Page } from 'puppeteer-core';
 import type { StudyRecord } from '../demo/results.ts';
-import { DemoPages, ended, fill, ready } from './support/demo-page.ts';
+import { DemoPages, ended, fill, ready, screenshot } from './support/demo-page.ts';
 
 const test = suite('demo: resume after a reload');
 let demo: DemoPages;
@@ -53,6 +53,7 @@ test('a reload mid-run offers to resume it; the resumed run ends with the number
   await ready(page);
   await page.waitForFunction(() => !(document.querySelector('[data-testid=resume-notice]') as HTMLElement).hidden, { timeout: 30_000 });
   assert.match(await page.$eval('#resume-text', (e) => e.textContent!), /^A run started .* UTC on fashion-mnist stopped before it ended: [2-4] of 6 variant-epochs are kept\./);
+  await screenshot(page, 'demo-resume.png', '[data-testid=resume-notice]');
   await page.click('[data-testid=resume-run]');
   await finished(page);
   const resumed = await exportedRecord(page);
@@ -72,6 +73,7 @@ test('a reload mid-run offers to resume it; the resumed run ends with the number
   await page.waitForFunction(() => !(document.getElementById('past-compare') as HTMLElement).hidden, { timeout: 5_000 });
   // 2 runs × 2 variants × 3 epochs, and the same numbers in both (the resumed run equals the whole one).
   assert.is(await page.$eval('[data-testid=past-compare]', (e) => e.getAttribute('data-points')), '12');
+  await screenshot(page, 'demo-past-runs.png', '#past');
   await page.browserContext().close();
 });
 

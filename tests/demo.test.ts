@@ -7,13 +7,13 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { IDX_FILES } from '../src/data/dataset.ts';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
 import type { StudyRecord } from '../demo/results.ts';
-import { DemoPages, fill, ready, text, writeSynthetic } from './support/demo-page.ts';
+import { DemoPages, fill, ready, screenshot, text, writeSynthetic } from './support/demo-page.ts';
 
 const test = suite('demo page');
 
@@ -161,12 +161,7 @@ test('a small study runs to the end: four variants, table = exported JSON, chart
   const kept = decodeSafetensors(new Uint8Array(await exported(page, '#summary-table tr[data-variant=dropout] button.weights', /^lenet-dropout-.*\.safetensors$/)));
   assert.equal(kept.tensors.get('fc2.weight')!.shape, [10, 84]);
 
-  mkdirSync('out', { recursive: true });
-  await page.screenshot({ path: 'out/demo-screenshot.png', fullPage: true });
-  if (process.env.DEMO_DOCS_SCREENSHOT === '1') {
-    mkdirSync('docs', { recursive: true });
-    await page.screenshot({ path: 'docs/demo.png', fullPage: true });
-  }
+  await screenshot(page, 'demo.png');
   // Phone width: everything reflows, nothing scrolls sideways.
   await page.setViewport({ width: 390, height: 844 });
   await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, { timeout: 5_000 }).catch(() => {});

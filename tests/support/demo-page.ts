@@ -117,3 +117,17 @@ export async function ended(page: Page): Promise<string> {
   await page.waitForFunction(() => /^(Finished|Stopped|Device lost)/.test(document.getElementById('run-state')!.textContent!), { timeout: 240_000, polling: 500 });
   return text(page, '#run-state');
 }
+
+/**
+ * A screenshot of the page (or of one element) to out/<name>; also to docs/<name>, for the
+ * README, when DEMO_DOCS_SCREENSHOT=1.
+ */
+export async function screenshot(page: Page, name: string, selector?: string): Promise<void> {
+  const dirs = ['out', ...(process.env.DEMO_DOCS_SCREENSHOT === '1' ? ['docs'] : [])];
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, name) as `${string}.png`;
+    if (selector) await (await page.$(selector))!.screenshot({ path });
+    else await page.screenshot({ path, fullPage: true });
+  }
+}
