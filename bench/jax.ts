@@ -5,10 +5,11 @@
  * jax-js arrays move into the functions they are passed to (`.ref` keeps a second reference), so
  * the step takes the whole state and returns the next one.
  */
-import { jit, lax, nn, numpy as np, tree, valueAndGrad, type Device } from '@jax-js/jax';
+import { defaultDevice, getWebGPUDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad, type Device } from '@jax-js/jax';
 import type { LabelledImages } from '../src/data/idx.ts';
 import { parameterCount } from '../src/model/lenet.ts';
 import { SeededRandom } from '../src/random.ts';
+import { timed, type PeerFactory } from './peer.ts';
 
 type Params = Record<'c1w' | 'c1b' | 'c2w' | 'c2b' | 'c3w' | 'c3b' | 'f1w' | 'f1b' | 'f2w' | 'f2b', np.Array>;
 
@@ -88,14 +89,14 @@ const trainStep = jit((s: State, images: np.Array, labels: np.Array, idx: np.Arr
 const correct = jit((p: Params, x: np.Array, labels: np.Array) => np.argmax(logits(p, x), -1).equal(labels).astype(np.int32).sum());
 
 /** Images normalized to [-1, 1] (NCHW) and labels, resident on the device. */
-export interface JaxData {
+interface JaxData {
   images: np.Array;
   oneHot: np.Array;
   labels: np.Array;
   count: number;
 }
 
-export function uploadJax(set: LabelledImages, count: number, device: Device): JaxData {
+function uploadJax(set: LabelledImages, count: number, device: Device): JaxData {
   const n = Math.min(count, set.count);
   const pixels = Float32Array.from(set.images.subarray(0, n * 784), (v) => (v * 2) / 255 - 1);
   const labels = Int32Array.from(set.labels.subarray(0, n));
@@ -104,13 +105,7 @@ export function uploadJax(set: LabelledImages, count: number, device: Device): J
   return { images, oneHot: nn.oneHot(labelArray.ref, 10).astype(np.float32), labels: labelArray, count: n };
 }
 
-export function disposeJax(data: JaxData): void {
-  data.images.dispose();
-  data.oneHot.dispose();
-  data.labels.dispose();
-}
-
-export class JaxTrainer {
+class JaxTrainer {
   private state: State;
   private step = 0;
   private readonly order: SeededRandom;
@@ -156,12 +151,51 @@ export class JaxTrainer {
     return hits / data.count;
   }
 
-  /** Eval-mode forward (the predicted classes) over `data`; resolves when the device is done. */
-  async infer(data: JaxData, batch: number): Promise<void> {
-    await this.accuracy(data, batch);
+  /** The device the parameters live on. */
+  get device(): Device {
+    return this.state.params.c1w.device;
   }
 
   dispose(): void {
     for (const part of [this.state.params, this.state.m, this.state.v]) for (const p of Object.values(part)) p.dispose();
   }
 }
+
+/**
+ * The jax-js peer on its WebGPU device (the baseline only: dropout, L2 and batch norm would each
+ * need writing by hand). Inference is the accuracy pass: eval-mode forward, argmax, compare.
+ */
+export const jaxPeer: PeerFactory = async (dataset, sizes) => {
+  const devices = await init('webgpu');
+  if (!devices.includes('webgpu')) throw new Error(`jax-js found no WebGPU device (it offers ${devices.join(', ')})`);
+  defaultDevice('webgpu');
+  const gpuErrors: string[] = [];
+  getWebGPUDevice().addEventListener('uncapturederror', (e) => gpuErrors.push((e as GPUUncapturedErrorEvent).error.message));
+  const train = uploadJax(dataset.train, sizes.trainImages, 'webgpu');
+  const inferSet = uploadJax(dataset.test, sizes.inferImages, 'webgpu');
+  const accuracySet = uploadJax(dataset.test, sizes.accuracyImages, 'webgpu');
+  let trainer: JaxTrainer | null = null;
+  const open = () => {
+    if (!trainer) throw new Error('jax-js: open() first');
+    return trainer;
+  };
+  // Its parameters' device, once a trainer exists; `open` checks every trainer's.
+  const info = { engine: 'jax-js' as const, version: '', backend: 'webgpu', variants: ['baseline' as const], details: { devices } };
+  return {
+    info,
+    gpuErrors,
+    async open(name, batch, seed) {
+      if (name !== 'baseline') throw new Error(`jax-js peer: only the baseline, not ${name}`);
+      trainer?.dispose();
+      trainer = new JaxTrainer(train, batch, seed);
+      if (trainer.device !== 'webgpu') throw new Error(`jax-js parameters are on ${trainer.device}, not webgpu`);
+    },
+    train: (steps) => timed(() => open().train(steps)),
+    infer: async (batch) => ({ ...(await timed(() => open().accuracy(inferSet, batch))), samples: inferSet.count }),
+    accuracy: (batch) => open().accuracy(accuracySet, batch),
+    async close() {
+      trainer?.dispose();
+      trainer = null;
+    },
+  };
+};
