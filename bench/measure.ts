@@ -5,7 +5,7 @@
  * baseline's whole epochs. Validation errors void a run.
  */
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { VARIANT_NAMES, type VariantName } from '../src/model/variants.ts';
 import type { Counts } from './counters.ts';
 import { trainingFlops } from './flops.ts';
@@ -75,12 +75,12 @@ async function compare(session: Session, s: Settings, config: OursConfig, peers:
   await session.call('close');
   await checkErrors(session);
   const oursOver = Object.fromEntries(peers.map((p) => [p, summarize(rates.ours.map((o, i) => o / rates[p][i]!))]));
-  const fastest = peers.reduce((a, b) => (summarize(rates[b]).median > summarize(rates[a]).median ? b : a));
+  const fastest = peers.reduce<PeerEngine | null>((a, b) => (a === null || summarize(rates[b]).median > summarize(rates[a]).median ? b : a), null);
   return {
     throughput: engines.map((engine): Throughput => ({
       engine, variant: config.variant, batch, samplesPerSec: summarize(rates[engine]), stepsPerRepetition: s.steps[engine][batch]!, ...perStep(counts[engine], s.steps[engine][batch]!),
     })),
-    ratio: { variant: config.variant, batch, fastestPeer: fastest, oursOverFastestPeer: oursOver[fastest]!, oursOver } as Ratio,
+    ratio: fastest && ({ variant: config.variant, batch, fastestPeer: fastest, oursOverFastestPeer: oursOver[fastest]!, oursOver } as Ratio),
     inference,
     memory: { ...memory, variant: config.variant, batch },
   };
@@ -108,7 +108,10 @@ export async function measure(session: Session, s: Settings, quick: boolean, com
   const flops = trainingFlops();
   log(`one training sample: ${flops.layers.map((l) => `${l.layer} ${((l.forward + l.weightGradient + l.inputGradient) / 1e3).toFixed(1)}k`).join(' + ')} = ${flops.total} FLOP`);
   const version = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  const jaxJs = version('node_modules/@jax-js/jax/package.json');
+  // jax-js exports no version; read the installed one, which the page bundles (bench/node.ts's
+  // bundle runs on machines without node_modules).
+  const jaxFile = 'node_modules/@jax-js/jax/package.json';
+  const jaxJs = existsSync(jaxFile) ? version(jaxFile) : `unknown (no ${jaxFile} here)`;
   const info = await session.call('load', { url: session.dataUrl, peers: s.peers, data: s.peerData });
   // jax-js has no version export; the one installed is the one bundled into the page.
   const peers = info.peers.map((p) => (p.engine === 'jax-js' ? { ...p, version: jaxJs } : p));
@@ -133,7 +136,7 @@ export async function measure(session: Session, s: Settings, quick: boolean, com
       };
       const result = await compare(session, s, config, peersFor(variant));
       throughput.push(...result.throughput);
-      ratios.push(result.ratio);
+      if (result.ratio) ratios.push(result.ratio);
       inference.push(...result.inference);
       memory.push(result.memory);
     }
@@ -169,7 +172,7 @@ export async function measure(session: Session, s: Settings, quick: boolean, com
     device: { ...info.adapter, features: info.features, limits: info.limits, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', platform: process.platform },
     versions: {
       engine: version('package.json'), node: process.version, runtime: await session.runtime(), userAgent: info.userAgent,
-      tfjs: version('node_modules/@tensorflow/tfjs/package.json'), jaxJs,
+      tfjs: peers.find((p) => p.engine.startsWith('tfjs'))?.version ?? 'not run', jaxJs,
     },
     crossOriginIsolated: info.crossOriginIsolated,
     peers,

@@ -39,7 +39,7 @@ const each = <T>(value: T): Record<PeerEngine, T> => Object.fromEntries(PEERS.ma
 export const FULL: Settings = {
   repetitions: 5,
   batches: [64, 256],
-  steps: { ours: { 64: 64, 256: 32 }, 'tfjs-webgpu': { 64: 2, 256: 1 }, 'tfjs-wasm-1t': { 64: 8, 256: 2 }, 'tfjs-wasm-2t': { 64: 8, 256: 2 }, 'jax-js': { 64: 8, 256: 2 } },
+  steps: { ours: { 64: 64, 256: 32 }, 'tfjs-webgpu': { 64: 2, 256: 1 }, 'tfjs-wasm-1t': { 64: 8, 256: 2 }, 'tfjs-wasm-2t': { 64: 8, 256: 2 }, 'jax-js': { 64: 4, 256: 1 } },
   warmup: { ours: { 64: 16, 256: 8 }, ...each({ 64: 2, 256: 1 }) },
   peers: PEERS,
   oursTestImages: 0,

@@ -33,8 +33,9 @@ export function tfjsWasmPeer(threads: 1 | 2, scriptUrl: string, wasmUrl: string,
       throw new Error(`tfjs-wasm-${threads}t runs on ${facts.backend} with ${facts.threads} threads`);
     }
     const none = { submits: 0, readbacks: 0 };
+    const { version, backend, ...details } = facts;
     return {
-      info: { engine: `tfjs-wasm-${threads}t`, version: facts.version, backend: facts.backend, variants: [...VARIANT_NAMES], details: { ...facts } },
+      info: { engine: `tfjs-wasm-${threads}t`, version, backend, variants: [...VARIANT_NAMES], details },
       gpuErrors: [],
       open: (name, batch, seed) => call('open', name, batch, seed),
       train: async (steps) => ({ seconds: await call('train', steps), counts: none }),
