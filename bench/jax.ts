@@ -11,7 +11,7 @@ import { parameterCount } from '../src/model/lenet.ts';
 import { SeededRandom } from '../src/random.ts';
 import { timed, type PeerFactory } from './peer.ts';
 
-type Params = Record<'c1w' | 'c1b' | 'c2w' | 'c2b' | 'c3w' | 'c3b' | 'f1w' | 'f1b' | 'f2w' | 'f2b', np.Array>;
+export type Params = Record<'c1w' | 'c1b' | 'c2w' | 'c2b' | 'c3w' | 'c3b' | 'f1w' | 'f1b' | 'f2w' | 'f2b', np.Array>;
 
 /** Shapes (conv OIHW, linear [in, out]) and fan-ins, in our layer order. */
 const SHAPES: Record<keyof Params, { shape: number[]; fanIn: number }> = {
@@ -50,8 +50,8 @@ function logits(p: Params, x: np.Array): np.Array {
   return np.matmul(h, p.f2w).add(p.f2b);
 }
 
-/** Mean softmax cross-entropy against one-hot labels. */
-function loss(p: Params, x: np.Array, y: np.Array): np.Array {
+/** Mean softmax cross-entropy against one-hot labels (exported for tests/bench-peers.test.ts). */
+export function loss(p: Params, x: np.Array, y: np.Array): np.Array {
   return nn.logSoftmax(logits(p, x), -1).mul(y).sum().mul(-1 / x.shape[0]!);
 }
 
