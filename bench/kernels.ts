@@ -27,7 +27,7 @@ interface Flags {
 }
 
 const flags = new Command('bench:kernels')
-  .description('Our training throughput and per-kernel profile, without the peer')
+  .description('Our training throughput and per-kernel profile, without the peers')
   .option('--variant <name...>', `variants (${VARIANT_NAMES.join(', ')})`, ['baseline'])
   .option('--batch <n>', 'batch size', '64')
   .option('--repetitions <n>', 'timed repetitions', '5')
