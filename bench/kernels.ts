@@ -27,7 +27,7 @@ interface Flags {
 }
 
 const flags = new Command('bench:kernels')
-  .description('Our training throughput and per-kernel profile, without the peer')
+  .description('Our training throughput and per-kernel profile, without the peers')
   .option('--variant <name...>', `variants (${VARIANT_NAMES.join(', ')})`, ['baseline'])
   .option('--batch <n>', 'batch size', '64')
   .option('--repetitions <n>', 'timed repetitions', '5')
@@ -45,11 +45,11 @@ const steps = Number(flags.steps);
 const flopsPerSample = trainingFlops().total;
 const session = await BenchSession.open(findDatasetDir('fashion-mnist', flags.dataDir), flags.browser, []);
 try {
-  // TF.js is loaded with the page but never trained here: one resident image each is enough.
-  await session.call('load', { url: session.dataUrl, tfjsImages: 1, tfjsTestImages: 1 });
+  // Only our trainer: no peer is started.
+  await session.call('load', { url: session.dataUrl, peers: [], data: { trainImages: 0, inferImages: 0, accuracyImages: 0 } });
   const failOnGpuErrors = async () => {
     const errors = await session.call('errors');
-    if (errors.ours.length) throw new Error(`WebGPU validation errors: ${errors.ours.join('; ')}`);
+    if (errors.ours?.length) throw new Error(`WebGPU validation errors: ${errors.ours.join('; ')}`);
   };
   if (flags.ceiling) {
     for (const c of await session.call('ceiling', FULL.matmul.size, FULL.matmul.configs, repetitions)) {
@@ -58,7 +58,7 @@ try {
     }
   }
   for (const variant of flags.variant) {
-    await session.call('open', { variant, batch, trainLimit: 0, validationSize: 0, testLimit: 1, evalBatch: 1, seed: 0 }, false);
+    await session.call('open', { variant, batch, trainLimit: 0, validationSize: 0, testLimit: 1, evalBatch: 1, seed: 0 });
     await session.call('oursTrain', Math.max(4, steps >> 2));
     const rates: number[] = [];
     for (let r = 0; r < repetitions; r++) rates.push((steps * batch) / (await session.call('oursTrain', steps)).seconds);

@@ -1,16 +1,18 @@
 /**
  * The benchmark's measurements, in order: the matmul ceiling; for each variant and batch, our
- * trainer against the TF.js peer in alternating repetitions (plus inference at the first batch);
- * the per-kernel profile; the baseline's whole epochs. Validation errors void a run.
+ * trainer against the peers that express it, in alternating repetitions (plus inference at the
+ * first batch); the per-kernel profile; every engine's accuracy after the same training; the
+ * baseline's whole epochs. Validation errors void a run.
  */
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { VARIANT_NAMES } from '../src/model/variants.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { VARIANT_NAMES, type VariantName } from '../src/model/variants.ts';
 import type { Counts } from './counters.ts';
 import { trainingFlops } from './flops.ts';
 import type { OursConfig } from './ours.ts';
 import type { BenchApi } from './page.ts';
-import { kernelReports, perStep, type Inference, type Profile, type Ratio, type Report, type Throughput } from './report.ts';
+import type { Engine, PeerEngine } from './peer.ts';
+import { kernelReports, perStep, type Accuracy, type Inference, type Profile, type Ratio, type Report, type Throughput } from './report.ts';
 import type { Settings } from './settings.ts';
 import { summarize } from './summary.ts';
 
@@ -29,73 +31,100 @@ export interface Session {
 
 /** A WebGPU validation error drops the work it touched, so the figures measured around it are void. */
 async function checkErrors(session: Session): Promise<void> {
-  const errors = await session.call('errors');
-  for (const engine of ['ours', 'tfjs'] as const) {
-    if (errors[engine].length) throw new Error(`${engine === 'ours' ? 'our engine' : 'TF.js'} raised WebGPU errors: ${errors[engine].slice(0, 3).join(' | ')}`);
+  for (const [engine, errors] of Object.entries(await session.call('errors'))) {
+    if (errors.length) throw new Error(`${engine} raised WebGPU errors: ${errors.slice(0, 3).join(' | ')}`);
   }
 }
 
-type Engine = 'ours' | 'tfjs';
-const ENGINES: Engine[] = ['ours', 'tfjs'];
+const train = (session: Session, engine: Engine, steps: number) =>
+  engine === 'ours' ? session.call('oursTrain', steps) : session.call('peerTrain', engine, steps);
 
-/** Our trainer and the TF.js peer for one (variant, batch), alternating repetitions. */
-async function compare(session: Session, s: Settings, config: OursConfig) {
-  const { memory } = await session.call('open', config);
+/** Our trainer and the peers that express the variant, for one (variant, batch), alternating repetitions. */
+async function compare(session: Session, s: Settings, config: OursConfig, peers: PeerEngine[]) {
+  const { memory } = await session.call('open', config, peers);
   const batch = config.batch;
-  const steps = { ours: s.oursSteps[batch]!, tfjs: s.tfjsSteps[batch]! };
-  const train = (engine: Engine, n: number) => session.call(engine === 'ours' ? 'oursTrain' : 'tfjsTrain', n);
-  await train('ours', s.oursWarmup[batch]!);
-  await train('tfjs', s.tfjsWarmup);
-  const rates = { ours: [] as number[], tfjs: [] as number[] };
-  const counts = { ours: [] as Counts[], tfjs: [] as Counts[] };
+  const engines: Engine[] = ['ours', ...peers];
+  for (const engine of engines) await train(session, engine, s.warmup[engine][batch]!);
+  const rates = Object.fromEntries(engines.map((e) => [e, [] as number[]])) as Record<Engine, number[]>;
+  const counts = Object.fromEntries(engines.map((e) => [e, [] as Counts[]])) as Record<Engine, Counts[]>;
   for (let rep = 0; rep < s.repetitions; rep++) {
-    // Alternate who goes first, so drift of the machine's speed hits both sides alike.
-    for (const engine of rep % 2 ? [...ENGINES].reverse() : ENGINES) {
-      const timed = await train(engine, steps[engine]);
-      rates[engine].push((steps[engine] * batch) / timed.seconds);
+    // Alternate the order, so drift of the machine's speed hits every engine alike.
+    for (const engine of rep % 2 ? [...engines].reverse() : engines) {
+      const steps = s.steps[engine][batch]!;
+      const timed = await train(session, engine, steps);
+      rates[engine].push((steps * batch) / timed.seconds);
       counts[engine].push(timed.counts);
     }
   }
-  log(`  ${config.variant} batch ${batch}: ours ${summarize(rates.ours).median.toFixed(0)}, TF.js ${summarize(rates.tfjs).median.toFixed(1)} samples/s`);
+  log(`  ${config.variant} batch ${batch}: ${engines.map((e) => `${e} ${summarize(rates[e]).median.toFixed(1)}`).join(', ')} samples/s`);
   const inference: Inference[] = [];
   if (batch === s.batches[0]) {
-    const inferRates = { ours: [] as number[], tfjs: [] as number[] };
-    const images = { ours: 0, tfjs: 0 };
+    const inferRates = Object.fromEntries(engines.map((e) => [e, [] as number[]])) as Record<Engine, number[]>;
+    const images: Partial<Record<Engine, number>> = {};
     for (let rep = 0; rep < s.repetitions; rep++) {
-      for (const engine of ENGINES) {
-        const timed = engine === 'ours' ? await session.call('oursInfer') : await session.call('tfjsInfer', s.evalBatch);
+      for (const engine of engines) {
+        const timed = engine === 'ours' ? await session.call('oursInfer') : await session.call('peerInfer', engine, s.evalBatch);
         inferRates[engine].push(timed.samples / timed.seconds);
         images[engine] = timed.samples;
       }
     }
-    for (const engine of ENGINES) {
-      inference.push({ engine, variant: config.variant, batch: Math.min(s.evalBatch, images[engine]), images: images[engine], samplesPerSec: summarize(inferRates[engine]) });
+    for (const engine of engines) {
+      inference.push({ engine, variant: config.variant, batch: Math.min(s.evalBatch, images[engine]!), images: images[engine]!, samplesPerSec: summarize(inferRates[engine]) });
     }
   }
   await session.call('close');
   await checkErrors(session);
+  const oursOver = Object.fromEntries(peers.map((p) => [p, summarize(rates.ours.map((o, i) => o / rates[p][i]!))]));
+  const fastest = peers.reduce<PeerEngine | null>((a, b) => (a === null || summarize(rates[b]).median > summarize(rates[a]).median ? b : a), null);
   return {
-    throughput: ENGINES.map((engine): Throughput => ({
-      engine, variant: config.variant, batch, samplesPerSec: summarize(rates[engine]), stepsPerRepetition: steps[engine], ...perStep(counts[engine], steps[engine]),
+    throughput: engines.map((engine): Throughput => ({
+      engine, variant: config.variant, batch, samplesPerSec: summarize(rates[engine]), stepsPerRepetition: s.steps[engine][batch]!, ...perStep(counts[engine], s.steps[engine][batch]!),
     })),
-    ratio: { variant: config.variant, batch, oursOverTfjs: summarize(rates.ours.map((o, i) => o / rates.tfjs[i]!)) } as Ratio,
+    ratio: fastest && ({ variant: config.variant, batch, fastestPeer: fastest, oursOverFastestPeer: oursOver[fastest]!, oursOver } as Ratio),
     inference,
     memory: { ...memory, variant: config.variant, batch },
   };
+}
+
+/** Every engine from a fresh init trains the baseline for the same steps, then is tested on the same images. */
+async function accuracies(session: Session, s: Settings, peers: PeerEngine[]): Promise<Accuracy[]> {
+  const { batch, steps } = s.accuracy;
+  const testImages = s.peerData.accuracyImages;
+  const config: OursConfig = { variant: 'baseline', batch, trainLimit: 0, validationSize: 0, testLimit: testImages, evalBatch: s.evalBatch, seed: s.seed };
+  await session.call('open', config, peers);
+  const result: Accuracy[] = [];
+  for (const engine of ['ours', ...peers] as Engine[]) {
+    await train(session, engine, steps);
+    result.push({ engine, variant: 'baseline', batch, steps, testImages, testAccuracy: await session.call('accuracy', engine, s.evalBatch) });
+  }
+  await session.call('close');
+  await checkErrors(session);
+  log(`  test accuracy after ${steps} steps at batch ${batch}: ${result.map((a) => `${a.engine} ${(100 * a.testAccuracy).toFixed(1)}%`).join(', ')}`);
+  return result;
 }
 
 /** Every section of the benchmark, in one session; `command` is recorded in the report. */
 export async function measure(session: Session, s: Settings, quick: boolean, command: string): Promise<Report> {
   const flops = trainingFlops();
   log(`one training sample: ${flops.layers.map((l) => `${l.layer} ${((l.forward + l.weightGradient + l.inputGradient) / 1e3).toFixed(1)}k`).join(' + ')} = ${flops.total} FLOP`);
-  const info = await session.call('load', { url: session.dataUrl, tfjsImages: s.tfjsImages, tfjsTestImages: s.tfjsTestImages });
-  log(`adapter: ${JSON.stringify(info.adapter)}; TF.js ${info.tfjs.version} on ${info.tfjs.backend}`);
+  const version = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  // jax-js exports no version; read the installed one, which the page bundles (bench/node.ts's
+  // bundle runs on machines without node_modules).
+  const jaxFile = 'node_modules/@jax-js/jax/package.json';
+  const jaxJs = existsSync(jaxFile) ? version(jaxFile) : `unknown (no ${jaxFile} here)`;
+  const info = await session.call('load', { url: session.dataUrl, peers: s.peers, data: s.peerData });
+  // jax-js has no version export; the one installed is the one bundled into the page.
+  const peers = info.peers.map((p) => (p.engine === 'jax-js' ? { ...p, version: jaxJs } : p));
+  log(`adapter: ${JSON.stringify(info.adapter)}; cross-origin isolated: ${info.crossOriginIsolated}`);
+  for (const p of peers) log(`  ${p.engine}: ${p.version} on ${p.backend} ${JSON.stringify(p.details)}`);
+  for (const [engine, error] of Object.entries(info.unavailable)) log(`  ${engine} did not start: ${error}`);
+  const peersFor = (variant: VariantName) => info.peers.filter((p) => p.variants.includes(variant)).map((p) => p.engine);
 
   log(`matmul ceiling (${s.matmul.size}³)…`);
   const configs = (await session.call('ceiling', s.matmul.size, s.matmul.configs, s.repetitions)).map((c) => ({ ...c, median: summarize(c.gflops) }));
   const best = configs.reduce((a, b) => (b.median.median > a.median.median ? b : a));
 
-  log('training throughput, ours vs TF.js…');
+  log('training throughput, ours vs the peers…');
   const throughput: Throughput[] = [];
   const ratios: Ratio[] = [];
   const inference: Inference[] = [];
@@ -105,9 +134,9 @@ export async function measure(session: Session, s: Settings, quick: boolean, com
       const config: OursConfig = {
         variant, batch, trainLimit: 0, validationSize: 0, testLimit: s.oursTestImages, evalBatch: s.evalBatch, seed: s.seed,
       };
-      const result = await compare(session, s, config);
+      const result = await compare(session, s, config, peersFor(variant));
       throughput.push(...result.throughput);
-      ratios.push(result.ratio);
+      if (result.ratio) ratios.push(result.ratio);
       inference.push(...result.inference);
       memory.push(result.memory);
     }
@@ -124,6 +153,9 @@ export async function measure(session: Session, s: Settings, quick: boolean, com
     }
   }
 
+  log('accuracy after the same steps…');
+  const accuracy = await accuracies(session, s, peersFor('baseline'));
+
   log('baseline epochs…');
   const e = s.epoch;
   const epochConfig: OursConfig = { variant: 'baseline', batch: e.batch, trainLimit: e.trainLimit, validationSize: e.validationSize, testLimit: e.testLimit, evalBatch: s.evalBatch, seed: s.seed };
@@ -132,20 +164,25 @@ export async function measure(session: Session, s: Settings, quick: boolean, com
 
   const gflops = (rate: number) => (rate * flops.total) / 1e9;
   const ceilingGflops = best.median.median;
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
   return {
     benchmark: 'lenet-webgpu',
     date: new Date().toISOString(),
     command,
     quick,
     device: { ...info.adapter, features: info.features, limits: info.limits, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', platform: process.platform },
-    versions: { engine: pkg.version, node: process.version, runtime: await session.runtime(), userAgent: info.userAgent, tfjs: info.tfjs.version },
-    tfjs: { backend: info.tfjs.backend, flags: info.tfjs.flags },
+    versions: {
+      engine: version('package.json'), node: process.version, runtime: await session.runtime(), userAgent: info.userAgent,
+      tfjs: peers.find((p) => p.engine.startsWith('tfjs'))?.version ?? 'not run', jaxJs,
+    },
+    crossOriginIsolated: info.crossOriginIsolated,
+    peers,
+    unavailable: info.unavailable,
     settings: s,
     flops: { perTrainingSample: flops.total, perInferenceSample: flops.forward, layers: flops.layers },
     throughput,
     ratios,
     inference,
+    accuracy,
     epoch: {
       variant: 'baseline', batch: epochs.batch, trainImages: epochs.trainImages, steps: epochs.steps, stepsPerSubmit: epochs.stepsPerSubmit, epochs: epochs.trainSeconds.length,
       trainSeconds: summarize(epochs.trainSeconds),

@@ -8,6 +8,7 @@ import { variant, type VariantName } from '../src/model/variants.ts';
 import type { ResidentDataset } from '../src/data/resident.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { between, since, snapshot, type Counts } from './counters.ts';
+import type { Timed } from './peer.ts';
 
 export interface BufferGroup {
   label: string;
@@ -19,11 +20,6 @@ export interface MemoryReport {
   /** Bytes of every buffer the trainer allocated (the shared, resident dataset excluded). */
   totalBytes: number;
   buffers: BufferGroup[];
-}
-
-export interface Timed {
-  seconds: number;
-  counts: Counts;
 }
 
 export interface OursConfig {
@@ -83,6 +79,11 @@ export class OursRun {
     const started = performance.now();
     const result = await this.trainer.evaluate('test');
     return { seconds: (performance.now() - started) / 1000, counts: since(counts), samples: result.samples };
+  }
+
+  /** Test accuracy (eval mode) over the first `testLimit` test images. */
+  async accuracy(): Promise<number> {
+    return (await this.trainer.evaluate('test')).accuracy;
   }
 
   dispose(): void {

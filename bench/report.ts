@@ -6,11 +6,10 @@ import type { Counts } from './counters.ts';
 import type { LayerFlops } from './flops.ts';
 import type { MemoryReport } from './ours.ts';
 import type { PageInfo } from './page.ts';
+import type { Engine, PeerEngine, PeerInfo } from './peer.ts';
 import type { KernelTiming } from './profile.ts';
 import type { Settings } from './settings.ts';
 import { summarize, type Summary } from './summary.ts';
-
-export type Engine = 'ours' | 'tfjs';
 
 export interface Throughput {
   engine: Engine;
@@ -26,8 +25,21 @@ export interface Throughput {
 export interface Ratio {
   variant: string;
   batch: number;
-  /** ours / TF.js samples/s of the repetitions run back to back. */
-  oursOverTfjs: Summary;
+  /** The peer with the highest median samples/s for this (variant, batch). */
+  fastestPeer: PeerEngine;
+  /** ours / peer samples/s of the repetitions run back to back, for the fastest and for each peer. */
+  oursOverFastestPeer: Summary;
+  oursOver: Partial<Record<PeerEngine, Summary>>;
+}
+
+/** Test accuracy after the same training from a fresh init, on the same test images. */
+export interface Accuracy {
+  engine: Engine;
+  variant: string;
+  batch: number;
+  steps: number;
+  testImages: number;
+  testAccuracy: number;
 }
 
 export interface Inference {
@@ -64,14 +76,18 @@ export interface Report {
   command: string;
   quick: boolean;
   device: PageInfo['adapter'] & { features: readonly string[]; limits: Record<string, number>; cpus: number; cpuModel: string; platform: string };
-  versions: { engine: string; node: string; runtime: string; userAgent: string; tfjs: string };
-  /** Which backend TF.js actually ran on (tf.getBackend()), and its WebGPU flags. */
-  tfjs: { backend: string; flags: Record<string, unknown> };
+  versions: { engine: string; node: string; runtime: string; userAgent: string; tfjs: string; jaxJs: string };
+  /** Whether the page was cross-origin isolated (the WASM backend's threads need it). */
+  crossOriginIsolated: boolean;
+  /** What each peer actually ran on (tf.getBackend(), threads, jax-js's device), as read back from it. */
+  peers: PeerInfo[];
+  unavailable: PageInfo['unavailable'];
   settings: Settings;
   flops: { perTrainingSample: number; perInferenceSample: number; layers: LayerFlops[] };
   throughput: Throughput[];
   ratios: Ratio[];
   inference: Inference[];
+  accuracy: Accuracy[];
   epoch: {
     variant: 'baseline';
     batch: number;
@@ -118,25 +134,33 @@ const range = (s: Summary, digits = 0) => `${fixed(s.median, digits)} (${fixed(s
 
 /** The short table: medians, with min–max where it matters. */
 export function printSummary(r: Report, log: (line: string) => void = console.log): void {
-  log(`\n${r.device.vendor} ${r.device.architecture} ${r.device.description} · ${r.versions.runtime} · TF.js ${r.versions.tfjs} on ${r.tfjs.backend}`);
+  log(`\n${r.device.vendor} ${r.device.architecture} ${r.device.description} · ${r.versions.runtime} · TF.js ${r.versions.tfjs} · jax-js ${r.versions.jaxJs}`);
+  for (const p of r.peers) log(`${p.engine}: ${p.backend}${p.engine.startsWith('tfjs-wasm') ? `, ${p.details.threads} thread(s)` : ''}; ${p.variants.join(', ')}`);
+  for (const [engine, error] of Object.entries(r.unavailable)) log(`${engine}: did not run (${error})`);
   log(`one training sample = ${(r.flops.perTrainingSample / 1e6).toFixed(3)} MFLOP (conv + linear, forward + backward); ` +
     `matmul ceiling ${range(r.ceiling.matmul.median, 2)} GFLOP/s (${r.ceiling.matmul.size}³${r.ceiling.matmul.transposedB ? ' A·Bᵀ' : ''}, ${r.ceiling.matmul.rows}×${r.ceiling.matmul.cols} per thread, workgroup ${r.ceiling.matmul.workgroup})\n`);
   const rows = r.ratios.map((ratio) => {
     const same = (x: { variant: string; batch: number }) => x.variant === ratio.variant && x.batch === ratio.batch;
     const ours = r.throughput.find((t) => t.engine === 'ours' && same(t))!;
-    const tfjs = r.throughput.find((t) => t.engine === 'tfjs' && same(t))!;
+    const peer = r.throughput.find((t) => t.engine === ratio.fastestPeer && same(t))!;
     return {
       variant: ratio.variant,
       batch: ratio.batch,
       'ours samples/s': range(ours.samplesPerSec),
-      'TF.js samples/s': range(tfjs.samplesPerSec, 1),
-      'ours/TF.js': `${fixed(ratio.oursOverTfjs.median, 1)}×`,
+      'fastest peer': ratio.fastestPeer,
+      'peer samples/s': range(peer.samplesPerSec, 1),
+      'ours/peer': `${fixed(ratio.oursOverFastestPeer.median, 1)}×`,
       'GFLOP/s': fixed(r.ceiling.ours.find(same)!.gflops.median, 2),
       'of matmul': `${fixed(100 * r.ceiling.ours.find(same)!.fractionOfMatmul.median)}%`,
       'GPU MiB': fixed(r.memory.find(same)!.totalBytes / 2 ** 20, 2),
     };
   });
   console.table(rows);
+  for (const ratio of r.ratios) {
+    log(`${ratio.variant} batch ${ratio.batch}, ours over each peer: ${Object.entries(ratio.oursOver).map(([p, x]) => `${p} ${fixed(x.median, 1)}×`).join(', ')}`);
+  }
+  log(`test accuracy after ${r.accuracy[0]?.steps} baseline steps at batch ${r.accuracy[0]?.batch} (${r.accuracy[0]?.testImages} test images): ` +
+    r.accuracy.map((a) => `${a.engine} ${fixed(100 * a.testAccuracy, 1)}%`).join(', '));
   for (const i of r.inference) log(`inference ${i.engine} ${i.variant}: ${range(i.samplesPerSec)} samples/s over ${i.images} test images (batch ${i.batch})`);
   const e = r.epoch;
   log(`epoch (baseline, ${e.trainImages} images, batch ${e.batch}): ${range(e.trainSeconds, 1)} s training, ${range(e.samplesPerSec)} samples/s; ` +

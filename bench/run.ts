@@ -1,8 +1,10 @@
 /**
  * npm run bench -- [--quick] [--out FILE]
- * Training throughput of the four variants against TensorFlow.js WebGPU (same model, same browser,
- * alternating repetitions), inference and epoch time, the matmul ceiling, GPU memory, and a
- * per-kernel profile of one training step. Prints a short table; --out writes everything as JSON.
+ * Training throughput of the four variants against the in-browser peers — TensorFlow.js on WebGPU
+ * and on WASM (1 and 2 threads), jax-js on WebGPU — (same model, same browser, alternating
+ * repetitions), inference, accuracy after the same steps, epoch time, the matmul ceiling, GPU
+ * memory, and a per-kernel profile of one training step. Prints a short table; --out writes
+ * everything as JSON.
  */
 import { Command } from 'commander';
 import { DEFAULT_BROWSER } from '../cli/chromium.ts';
@@ -22,7 +24,7 @@ interface Flags {
 }
 
 const program = new Command('bench')
-  .description('Benchmark LeNet-5 training on WebGPU against TensorFlow.js WebGPU and the device ceiling')
+  .description('Benchmark LeNet-5 training on WebGPU against TF.js (WebGPU, WASM) and jax-js, and the device ceiling')
   .option('--quick', 'a smoke run of the same shape in a minute or two', false)
   .option('--out <file>', 'write the full report as JSON')
   .option('--data-dir <dir>', 'folder with the four Fashion-MNIST IDX .gz files (default: ./data/fashion-mnist or /usr/share/datasets/fashion-mnist)')

@@ -1,4 +1,4 @@
-/** The benchmark in headless Chromium: the bench page served on 127.0.0.1, with typed calls into it. */
+/** The benchmark in headless Chromium: the bench page (and its WASM peers' worker) served on 127.0.0.1, with typed calls into it. */
 import type http from 'node:http';
 import type { Browser, Page } from 'puppeteer-core';
 import { bundleToString } from '../build.mjs';
@@ -14,7 +14,8 @@ export class BenchSession implements Session {
   private constructor(private readonly browser: Browser, private readonly page: Page, private readonly server: http.Server, readonly dataUrl: string) {}
 
   static async open(dataDir: string, browser: string, browserArgs: string[]): Promise<BenchSession> {
-    const { server, origin } = await serve(dataDir, await bundleToString('bench/page.ts'));
+    const [pageScript, wasmWorker] = await Promise.all([bundleToString('bench/page.ts'), bundleToString('bench/wasm-worker.ts')]);
+    const { server, origin } = await serve(dataDir, { page: pageScript, wasmWorker });
     let instance: Browser;
     try {
       instance = await launchBrowser({ executablePath: browser, extraArgs: [...BENCH_ARGS, ...browserArgs] });

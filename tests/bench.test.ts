@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PEER_ENGINES } from '../bench/peer.ts';
 import type { Report } from '../bench/report.ts';
 import { IDX_FILES } from '../src/data/dataset.ts';
 import { VARIANT_NAMES } from '../src/model/variants.ts';
@@ -25,30 +26,63 @@ function dataDir(): string {
   return dir;
 }
 
-test('writes a report of the right shape: both engines, every variant, ceiling, memory, profile, epoch', async () => {
+test('writes a report of the right shape: all five engines, every variant, accuracy, ceiling, memory, profile, epoch', async () => {
   const dir = dataDir();
   const out = join(dir, 'bench.json');
   const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', 'bench/run.ts', '--quick', '--data-dir', dir, '--out', out], { timeout: 400_000 });
-  assert.match(stdout, /ours\/TF\.js/);
+  assert.match(stdout, /ours\/peer/);
   const r = JSON.parse(readFileSync(out, 'utf8')) as Report;
 
   assert.is(r.quick, true);
-  assert.is(r.tfjs.backend, 'webgpu');
-  assert.ok(r.device.architecture.length > 0 && r.versions.tfjs.startsWith('4.'));
+  assert.ok(r.device.architecture.length > 0 && r.versions.tfjs.startsWith('4.') && r.versions.jaxJs.startsWith('0.'));
   assert.is(r.flops.perTrainingSample, 2_263_920);
+
+  // Every peer started, on the backend and thread count asked for, in a cross-origin isolated page.
+  assert.equal(r.unavailable, {});
+  assert.is(r.crossOriginIsolated, true);
+  const peer = (engine: string) => r.peers.find((p) => p.engine === engine)!;
+  assert.equal(r.peers.map((p) => p.engine), [...PEER_ENGINES]);
+  assert.is(peer('tfjs-webgpu').backend, 'webgpu');
+  assert.is(peer('jax-js').backend, 'webgpu');
+  for (const threads of [1, 2]) {
+    const wasm = peer(`tfjs-wasm-${threads}t`);
+    assert.is(wasm.backend, 'wasm');
+    assert.is(wasm.details.threads, threads);
+    assert.is(wasm.details.simd, true);
+    assert.is(wasm.details.crossOriginIsolated, true);
+    // The stock backend cannot train the model; bench/wasm-kernel.ts adds the missing kernel.
+    assert.is(wasm.details.stockError, "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'");
+  }
+
   const batches = r.settings.batches;
-  for (const engine of ['ours', 'tfjs'] as const) {
-    for (const variant of VARIANT_NAMES) {
+  const engines = ['ours', ...PEER_ENGINES];
+  for (const engine of engines) {
+    // jax-js trains only the baseline.
+    for (const variant of engine === 'jax-js' ? ['baseline'] : VARIANT_NAMES) {
       for (const batch of batches) {
         const entry = r.throughput.find((t) => t.engine === engine && t.variant === variant && t.batch === batch);
         assert.ok(entry && isSummary(entry.samplesPerSec) && entry.samplesPerSec.min > 0, `${engine} ${variant} ${batch}`);
       }
-      assert.ok(r.inference.some((i) => i.engine === engine && i.variant === variant && isSummary(i.samplesPerSec)));
+      assert.ok(r.inference.some((i) => i.engine === engine && i.variant === variant && isSummary(i.samplesPerSec)), `${engine} ${variant} inference`);
     }
   }
-  assert.is(r.throughput.length, 2 * VARIANT_NAMES.length * batches.length);
+  assert.is(r.throughput.length, (engines.length - 1) * VARIANT_NAMES.length * batches.length + batches.length);
   assert.is(r.ratios.length, VARIANT_NAMES.length * batches.length);
-  assert.ok(r.ratios.every((x) => isSummary(x.oursOverTfjs)));
+  for (const ratio of r.ratios) {
+    const rates = r.throughput.filter((t) => t.engine !== 'ours' && t.variant === ratio.variant && t.batch === ratio.batch);
+    assert.is(Object.keys(ratio.oursOver).length, rates.length);
+    assert.is(ratio.fastestPeer, rates.reduce((a, b) => (b.samplesPerSec.median > a.samplesPerSec.median ? b : a)).engine);
+    assert.equal(ratio.oursOverFastestPeer, ratio.oursOver[ratio.fastestPeer]);
+    assert.ok(Object.values(ratio.oursOver).every(isSummary));
+  }
+
+  // Accuracy after the same steps on the same test images, for every engine.
+  assert.equal(r.accuracy.map((a) => a.engine), engines);
+  for (const a of r.accuracy) {
+    assert.ok(a.steps === r.settings.accuracy.steps && a.batch === r.settings.accuracy.batch && a.testImages === r.settings.peerData.accuracyImages);
+    const hits = a.testAccuracy * a.testImages;
+    assert.ok(a.testAccuracy >= 0 && a.testAccuracy <= 1 && Math.abs(hits - Math.round(hits)) < 1e-6, `${a.engine}: ${a.testAccuracy}`);
+  }
   // Our steps are recorded several to a command buffer, with one metrics readback per submit.
   const ours = r.throughput.filter((t) => t.engine === 'ours');
   assert.ok(ours.every((t) => t.submitsPerStep < 1 && t.readbacksPerStep <= t.submitsPerStep));

@@ -12,7 +12,8 @@ await esbuild.build({
   entryPoints: ['bench/node.ts'],
   outfile: '.device/bench-node.mjs',
   external: ['webgpu'],
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  // Aliased, as modules in the bundle (cli/datasets.ts, bench/serve.ts) import createRequire themselves.
+  banner: { js: "import { createRequire as bannerCreateRequire } from 'node:module'; const require = bannerCreateRequire(import.meta.url);" },
 });
 mkdirSync('.device/node_modules/webgpu', { recursive: true });
 for (const f of ['index.js', 'package.json']) cpSync(`node_modules/webgpu/${f}`, `.device/node_modules/webgpu/${f}`);
