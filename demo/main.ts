@@ -27,6 +27,7 @@ import { Store } from './store.ts';
 import { Study, type StudyEnd } from './study.ts';
 import { disposeTrainers, startTrainers } from './trainers.ts';
 import { TrainingView } from './training-view.ts';
+import { importModel } from './weights-import.ts';
 
 const runButton = byId<HTMLButtonElement>('run');
 const pauseButton = byId<HTMLButtonElement>('pause');
@@ -44,6 +45,8 @@ let gpuProblem: string | null = 'Checking WebGPU…';
 let measuredRate: number | null = null;
 let trainers = new Map<VariantName, TrainingWorker>();
 let study: Study | null = null;
+/** A model loaded from a .safetensors file, in a worker of its own (see weights-import.ts). */
+let imported: TrainingWorker | null = null;
 /** From Run until the study ends (trainers are built before the study exists). */
 let busy = false;
 
@@ -178,6 +181,8 @@ async function run(resume?: InterruptedRun): Promise<void> {
   results.hide();
   pastRuns.select(null);
   setBusy(true);
+  await imported?.dispose();
+  imported = null;
   const sizes = splitSizes(settings, loaded.dataset.train.count);
   await training.reset(settings.variants, settings.epochs, sizes.validation > 0 ? 'validation' : 'test');
   await disposeTrainers(trainers);
@@ -284,6 +289,31 @@ function showPastRun(run: SavedRun): void {
   pastRuns.select(run.id);
 }
 
+/** Test, look inside and draw with a model from a file. */
+async function importWeightsFile(file: File | undefined): Promise<void> {
+  const status = byId('weights-status');
+  if (!file) return;
+  if (busy || gpuProblem || !data.loaded) {
+    status.textContent = busy ? 'Wait for the run to end.' : gpuProblem ?? 'Load a dataset first.';
+    return;
+  }
+  status.textContent = `Loading ${file.name}…`;
+  await imported?.dispose();
+  imported = null;
+  const dataset = data.loaded.dataset;
+  try {
+    const settings = parseSettings(settingsForm.raw()).settings ?? DEFAULT_SETTINGS;
+    const { variant, trainer } = await importModel({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }, dataset, settings);
+    imported = trainer;
+    status.textContent = `${file.name}: the ${variant === 'batchnorm' ? 'batch-norm model (it has batch-norm tensors)' : 'model without batch norm (tested as the baseline)'}; see Look inside and Test predictions.`;
+    const models = new Map([[variant, trainer]]);
+    await predictions.show(models, dataset);
+    await inside.show(models, dataset);
+  } catch (error) {
+    status.textContent = `Could not use ${file.name}: ${(error as Error).message}`;
+  }
+}
+
 function compareRuns(runs: SavedRun[]): void {
   byId('past-compare').hidden = runs.length < 2;
   if (runs.length === 2) comparison.show(runs.map((r) => ({ label: `ended ${r.savedAt.slice(0, 19).replace('T', ' ')}`, variants: r.record.variants })));
@@ -322,6 +352,7 @@ async function restore(): Promise<void> {
 }
 
 runButton.addEventListener('click', () => void run());
+byId<HTMLInputElement>('weights-file').addEventListener('change', (e) => void importWeightsFile((e.target as HTMLInputElement).files?.[0]));
 pauseButton.addEventListener('click', () => {
   if (!study) return;
   if (study.paused) {

@@ -3,6 +3,8 @@
  * it, and the resumed run ends with the numbers of a run that was never interrupted.
  */
 import { suite } from 'uvu';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import type { Page } from 'puppeteer-core';
 import type { StudyRecord } from '../demo/results.ts';
@@ -74,6 +76,20 @@ test('a reload mid-run offers to resume it; the resumed run ends with the number
   // 2 runs × 2 variants × 3 epochs, and the same numbers in both (the resumed run equals the whole one).
   assert.is(await page.$eval('[data-testid=past-compare]', (e) => e.getAttribute('data-points')), '12');
   await screenshot(page, 'demo-past-runs.png', '#past');
+
+  // A saved model from a file: tested and looked inside on its own; a broken file is named.
+  const weights = await demo.exported(page, '#summary-table tr[data-variant=batchnorm] button.weights', /^lenet-batchnorm-.*\.safetensors$/);
+  const [good, bad] = [join(demo.work, 'bn.safetensors'), join(demo.work, 'broken.safetensors')];
+  writeFileSync(good, weights);
+  writeFileSync(bad, weights.subarray(0, 100));
+  const input = (await page.$('input[data-testid=weights-file]'))!;
+  await input.uploadFile(bad);
+  await page.waitForFunction(() => /^Could not use broken\.safetensors: /.test(document.querySelector('[data-testid=weights-status]')!.textContent!), { timeout: 30_000 });
+  await input.uploadFile(good);
+  await page.waitForFunction(() => /^bn\.safetensors: the batch-norm model/.test(document.querySelector('[data-testid=weights-status]')!.textContent!), { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=activations][data-image]') !== null, { timeout: 60_000 });
+  assert.equal(await page.$$eval('.inside-card', (els) => els.map((e) => e.getAttribute('data-variant'))), ['batchnorm']);
+  assert.not.ok(await page.$eval('#inspect', (e) => (e as HTMLElement).hidden), 'its test predictions are shown');
   await page.browserContext().close();
 });
 
