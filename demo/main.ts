@@ -22,6 +22,7 @@ import { SettingsForm } from './settings-form.ts';
 import { DEFAULT_SETTINGS, parseSettings, splitSizes, testSize, type DatasetSize } from './settings.ts';
 import { Store } from './store.ts';
 import { Study, type StudyEnd } from './study.ts';
+import { DrawView } from './draw-predictions.ts';
 import { disposeTrainers, startTrainers } from './trainers.ts';
 import { TrainingView } from './training-view.ts';
 
@@ -48,6 +49,7 @@ const training = new TrainingView();
 const results = new ResultsView();
 const predictions = new PredictionsView();
 const inside = new InsideView();
+const draw = new DrawView();
 const store = new Store();
 const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => {
   refresh();
@@ -132,6 +134,7 @@ function deviceLost(info: DeviceLostInfo): void {
   gpuNotice.textContent = gpuProblem;
   study?.lose(gpuProblem);
   predictions.unavailable('Predictions need the GPU, which was lost; the results above and their exports remain.');
+  draw.unavailable('Predictions need the GPU, which was lost.');
   refresh();
 }
 
@@ -152,6 +155,7 @@ async function run(): Promise<void> {
   say(null);
   predictions.hide();
   inside.hide();
+  draw.hide();
   results.hide();
   pastRuns.select(null);
   setBusy(true);
@@ -219,7 +223,9 @@ async function run(): Promise<void> {
   // Best test accuracy first; a diverged or failed model has nothing to show.
   const ranked = summarize(current.runs).filter((r) => r.status !== 'diverged' && r.status !== 'failed')
     .sort((a, b) => (b.testAccuracy ?? -1) - (a.testAccuracy ?? -1));
-  await predictions.show(new Map(ranked.map((r) => [r.variant, trainers.get(r.variant as VariantName)!])), loaded.dataset);
+  const finished = new Map(ranked.map((r) => [r.variant, trainers.get(r.variant as VariantName)!]));
+  draw.show(finished, loaded.dataset);
+  await predictions.show(finished, loaded.dataset);
   await inside.show(new Map([...trainers].filter(([name]) => ranked.some((r) => r.variant === name))), loaded.dataset);
 }
 
@@ -229,6 +235,7 @@ function showPastRun(run: SavedRun): void {
   const { variants: _, ...meta } = run.record;
   predictions.hide();
   inside.hide();
+  draw.hide();
   results.show(shownRuns(run), meta, true);
   pastRuns.select(run.id);
 }
