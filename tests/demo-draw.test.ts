@@ -87,7 +87,10 @@ const settled = (page: Page) => page.waitForFunction(() => {
 
 /** A vertical stroke down the middle of the pad, from 15% to 85% of its height, as a mouse drag. */
 async function drawStroke(page: Page): Promise<void> {
-  const box = (await (await page.$('[data-testid=draw-pad]'))!.boundingBox())!;
+  const pad = (await page.$('[data-testid=draw-pad]'))!;
+  // The mouse works in viewport coordinates: bring the pad into view first.
+  await pad.scrollIntoView();
+  const box = (await pad.boundingBox())!;
   const x = box.x + box.width / 2;
   await page.mouse.move(x, box.y + 0.15 * box.height);
   await page.mouse.down();
@@ -165,9 +168,9 @@ test('after a short MNIST run, a drawn vertical stroke gets every finished varia
   const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
   await page.addScriptTag({ path: axePath });
   const violations = await page.evaluate(async () => {
-    const result = await (globalThis as unknown as { axe: { run(c: Document, o: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } })
+    const result = await (globalThis as unknown as { axe: { run(c: Document, o: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[]; failureSummary: string }[] }[] }> } })
       .axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
   });
   if (violations.length) console.log(`  axe: ${JSON.stringify(violations)}`);
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
