@@ -85,18 +85,30 @@ const settled = (page: Page) => page.waitForFunction(() => {
   return table.getAttribute('aria-busy') === 'false' && table.querySelectorAll('tbody tr').length > 0;
 }, { timeout: 60_000, polling: 100 });
 
-/** A vertical stroke down the middle of the pad, from 15% to 85% of its height, as a mouse drag. */
-async function drawStroke(page: Page): Promise<void> {
+/** The pad on screen (the mouse works in viewport coordinates, so it is scrolled into view first). */
+async function padBox(page: Page): Promise<{ x: number; y: number; width: number; height: number }> {
   const pad = (await page.$('[data-testid=draw-pad]'))!;
-  // The mouse works in viewport coordinates: bring the pad into view first.
   await pad.scrollIntoView();
-  const box = (await pad.boundingBox())!;
-  const x = box.x + box.width / 2;
-  await page.mouse.move(x, box.y + 0.15 * box.height);
+  return (await pad.boundingBox())!;
+}
+
+/** A mouse drag through `points` given as fractions of the pad's width and height. */
+async function drag(page: Page, points: [number, number][]): Promise<void> {
+  const box = await padBox(page);
+  const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
+  await page.mouse.move(...at(points[0]!));
   await page.mouse.down();
-  await page.mouse.move(x, box.y + 0.85 * box.height, { steps: 30 });
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 2 });
   await page.mouse.up();
 }
+
+/** A vertical stroke down the middle of the pad, from 15% to 85% of its height. */
+const stroke = Array.from({ length: 15 }, (_, i) => [0.5, 0.15 + (0.7 * i) / 14] as [number, number]);
+/** An ellipse, a drawn "0": a full turn and a little more, as a hand closes it. */
+const ring = Array.from({ length: 42 }, (_, i) => {
+  const a = (2 * Math.PI * i) / 40;
+  return [0.5 + 0.25 * Math.sin(a), 0.5 - 0.35 * Math.cos(a)] as [number, number];
+});
 
 test('after a short MNIST run, a drawn vertical stroke gets every finished variant’s class shares; a dropped picture is framed; axe finds nothing serious', async () => {
   const context = await browser.createBrowserContext();
@@ -109,8 +121,8 @@ test('after a short MNIST run, a drawn vertical stroke gets every finished varia
   await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
   await page.select('#dataset', 'mnist');
   await page.waitForFunction(() => /^MNIST: 60,000 training/.test(document.getElementById('data-status')!.textContent!), { timeout: 120_000 });
-  await fill(page, 'epochs', process.env.DRAW_EPOCHS ?? '2');
-  await fill(page, 'trainLimit', process.env.DRAW_TRAIN ?? '3000');
+  await fill(page, 'epochs', '2');
+  await fill(page, 'trainLimit', '3000');
   await fill(page, 'testLimit', '1000');
   assert.ok(await page.$eval('#draw', (e) => (e as HTMLElement).hidden), 'no pad before a run has trained anything');
   await page.click('[data-testid=run]');
@@ -132,7 +144,7 @@ test('after a short MNIST run, a drawn vertical stroke gets every finished varia
     blank.map((r) => rgb(variantColour(r.variant))));
 
   const drawnAt = await page.evaluate(() => performance.now());
-  await drawStroke(page);
+  await drag(page, stroke);
   await settled(page);
   const drawn = await rows(page);
   const longTasks = await page.evaluate((t) => (globalThis as unknown as { longTasks: [number, number][] }).longTasks.filter(([start]) => start >= t), drawnAt);
@@ -156,13 +168,14 @@ test('after a short MNIST run, a drawn vertical stroke gets every finished varia
     return [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   });
   assert.ok(framed[1]! - framed[0]! <= 3 && framed[3]! - framed[2]! === 19 && framed[0]! >= 12 && framed[1]! <= 15, `framed ink x ${framed[0]}–${framed[1]}, y ${framed[2]}–${framed[3]}`);
-  // MEASURED_ONES: see the statement below the measurement.
+  // Measured on SwiftShader (seed as the page sets it, 2 epochs of 3,000 images, test accuracy
+  // 86–92%): all four variants call the stroke a 1, with 60–68% of the 25 copies, and the drawn 0
+  // below a 0 (56–84%). The check is the issue's: a majority of the variants.
   const ones = drawn.filter((r) => r.top === 1).length;
-  console.log(`  ${ones} of ${drawn.length} variants call the stroke a 1`);
+  assert.ok(ones > drawn.length / 2, `${ones} of ${drawn.length} variants call the vertical stroke a 1`);
 
   mkdirSync('out', { recursive: true });
-  await page.$eval('#draw', (e) => e.scrollIntoView());
-  await page.screenshot({ path: 'out/demo-draw.png', fullPage: true });
+  await (await page.$('#draw'))!.screenshot({ path: 'out/demo-draw.png' });
 
   // Axe on the whole page as it stands after a run and a drawing.
   const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -181,6 +194,17 @@ test('after a short MNIST run, a drawn vertical stroke gets every finished varia
   await page.keyboard.press('Enter');
   await settled(page);
   assert.ok((await rows(page)).every((r) => r.top === null), 'cleared: nothing predicted');
+
+  await drag(page, ring);
+  await settled(page);
+  const zero = await rows(page);
+  console.log(`  a drawn 0: ${zero.map((r) => `${r.variant} ${r.guess} [${r.shares.map((s) => Math.round(100 * s!)).join(' ')}]`).join('; ')}`);
+  // Not a model that calls everything a 1: the same majority calls a drawn ring a 0.
+  const zeros = zero.filter((r) => r.top === 0).length;
+  assert.ok(zeros > zero.length / 2, `${zeros} of ${zero.length} variants call the ring a 0`);
+  await page.focus('#draw-clear');
+  await page.keyboard.press('Enter');
+  await settled(page);
 
   // A dropped picture: a dark bar on light paper (as a photo of a drawing is), inverted and framed like the stroke.
   await page.$eval('[data-testid=draw-pad]', async (pad) => {
