@@ -58,7 +58,8 @@ export class DrawView {
     this.dataset = dataset;
     this.section.hidden = predictors.size === 0;
     const head = h('tr', {}, h('th', { scope: 'col' }, 'variant'), h('th', { scope: 'col' }, 'guess'),
-      ...dataset.classNames.map((name, i) => h('th', { scope: 'col', className: 'class-name' }, `${i} ${name}`)));
+      // MNIST's class names are their numbers: no need to say them twice.
+      ...dataset.classNames.map((name, i) => h('th', { scope: 'col', className: 'class-name' }, name === String(i) ? name : `${i} ${name}`)));
     this.rows = new Map();
     const body = [...predictors].map(([name, predictor]) => {
       const guess = h('td', { className: 'guess' }, '–');
