@@ -1,20 +1,21 @@
 /**
  * The "try it yourself" section: the drawing pad (./draw-pad.ts), the drawing framed as the
- * dataset frames its images (./draw-frame.ts), and every finished variant's class shares for it
- * (./draw-votes.ts), live as the user draws. Each variant has at most one prediction in flight:
+ * dataset frames its images (./draw-frame.ts), and every finished variant's class probabilities
+ * for it (./draw-probabilities.ts), live as the user draws. Each variant has at most one prediction in flight:
  * while the worker answers, strokes only mark the drawing newer, and the next request takes the
  * drawing as it is then — so drawing never waits, and no variant falls behind by a queue.
  */
 import type { Dataset, DatasetName } from '../src/data/dataset.ts';
 import { DISPLAY_NAMES } from '../src/study/claims.ts';
+import type { LayerActivation } from '../src/train/types.ts';
 import { variantColour } from '../src/study/colours.ts';
 import { byId, h } from './dom.ts';
 import { FRAME, frameInk } from './draw-frame.ts';
 import { DrawPad } from './draw-pad.ts';
-import { COPIES, SHIFT, shiftedCopies, voteShares } from './draw-votes.ts';
+import { classProbabilities } from './draw-probabilities.ts';
 
 export interface DrawPredictor {
-  predict(images: Uint8Array): Promise<Uint32Array>;
+  activations(pixels: Uint8Array): Promise<LayerActivation[]>;
 }
 
 interface Row {
@@ -23,7 +24,7 @@ interface Row {
   version: number;
   busy: boolean;
   guess: HTMLTableCellElement;
-  shares: HTMLTableCellElement[];
+  probabilities: HTMLTableCellElement[];
 }
 
 export class DrawView {
@@ -42,9 +43,6 @@ export class DrawView {
   private session = 0;
 
   constructor() {
-    // Here, not in the page, so the note says what ./draw-votes.ts does.
-    byId('draw-note').textContent = `A share is the fraction of ${COPIES} copies of the framed drawing, shifted by up to ${SHIFT} pixels ` +
-      'each way, that the variant puts in the class (the trainers predict classes, not probabilities).';
     byId('draw-clear').addEventListener('click', () => this.pad.clear());
     this.file.addEventListener('change', () => {
       const picked = this.file.files?.[0];
@@ -63,10 +61,10 @@ export class DrawView {
     this.rows = new Map();
     const body = [...predictors].map(([name, predictor]) => {
       const guess = h('td', { className: 'guess' }, '–');
-      const shares = dataset.classNames.map(() => h('td', { className: 'share' }));
-      this.rows.set(name, { predictor, version: -1, busy: false, guess, shares });
+      const probabilities = dataset.classNames.map(() => h('td', { className: 'probability' }));
+      this.rows.set(name, { predictor, version: -1, busy: false, guess, probabilities });
       return h('tr', { 'data-variant': name, style: `--colour:${variantColour(name)}` }, h('th', { scope: 'row' },
-        h('span', { className: 'swatch', 'aria-hidden': 'true' }), DISPLAY_NAMES[name] ?? name), guess, ...shares);
+        h('span', { className: 'swatch', 'aria-hidden': 'true' }), DISPLAY_NAMES[name] ?? name), guess, ...probabilities);
     });
     this.table.replaceChildren(h('thead', {}, head), h('tbody', {}, ...body));
     this.say(`Draw a ${dataset.name === 'mnist' ? 'digit' : 'garment, shoe or bag'}, or drop a picture on the pad.`);
@@ -131,8 +129,8 @@ export class DrawView {
         continue;
       }
       row.busy = true;
-      row.predictor.predict(shiftedCopies(pixels)).then(
-        (classes) => session === this.session && this.render(row, voteShares(classes, this.dataset!.classNames.length)),
+      row.predictor.activations(pixels).then(
+        (layers) => session === this.session && this.render(row, classProbabilities(layers)),
         (error) => session === this.session && this.say(`Could not predict with ${DISPLAY_NAMES[name] ?? name}: ${(error as Error).message}`),
       ).finally(() => {
         row.busy = false;
@@ -143,23 +141,23 @@ export class DrawView {
     this.table.setAttribute('aria-busy', String([...this.rows.values()].some((r) => r.busy)));
   }
 
-  /** One variant's shares (null: a blank pad) in its row; the top class named. */
-  private render(row: Row, shares: number[] | null): void {
+  /** One variant's probabilities (null: a blank pad) in its row; the top class named. */
+  private render(row: Row, probabilities: number[] | null): void {
     const names = this.dataset!.classNames;
-    const top = shares ? shares.indexOf(Math.max(...shares)) : -1;
-    row.guess.textContent = shares ? `${names[top]} · ${Math.round(100 * shares[top]!)}%` : '–';
-    if (shares) row.guess.dataset.class = String(top);
+    const top = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
+    row.guess.textContent = probabilities ? `${names[top]} · ${Math.round(100 * probabilities[top]!)}%` : '–';
+    if (probabilities) row.guess.dataset.class = String(top);
     else delete row.guess.dataset.class;
-    row.shares.forEach((cell, i) => {
-      const share = shares?.[i];
-      if (share === undefined) {
+    row.probabilities.forEach((cell, i) => {
+      const p = probabilities?.[i];
+      if (p === undefined) {
         cell.replaceChildren();
         delete cell.dataset.p;
         return;
       }
-      cell.dataset.p = String(share);
-      cell.title = `${names[i]}: ${Math.round(share * COPIES)} of ${COPIES} shifted copies`;
-      cell.replaceChildren(`${Math.round(100 * share)}%`, h('span', { className: 'bar', style: `width:${100 * share}%`, 'aria-hidden': 'true' }));
+      cell.dataset.p = String(p);
+      cell.title = `${names[i]}: ${p.toPrecision(3)}`;
+      cell.replaceChildren(`${Math.round(100 * p)}%`, h('span', { className: 'bar', style: `width:${100 * p}%`, 'aria-hidden': 'true' }));
     });
   }
 }

@@ -1,8 +1,9 @@
-/** The drawing pad's maths without a browser: framing like MNIST / Fashion-MNIST, pictures as ink, shifted votes. */
+/** The drawing pad's maths without a browser: framing like MNIST / Fashion-MNIST, pictures as ink, class probabilities. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { centreOfMass, FRAME, frameInk, imageInk, inkBounds, type Ink } from '../demo/draw-frame.ts';
-import { COPIES, SHIFT, shiftedCopies, voteShares } from '../demo/draw-votes.ts';
+import { classProbabilities } from '../demo/draw-probabilities.ts';
+import type { LayerActivation } from '../src/train/types.ts';
 
 const test = suite('draw frame');
 
@@ -89,22 +90,15 @@ test('a picture with a light background is inverted: dark ink becomes ink 1, pap
   assert.is(inkBounds(imageInk(new Uint8ClampedArray(400).fill(255), 10, 10)), null);
 });
 
-test('shifted copies: every shift in [−2, 2]², background filling in; votes are shares summing to 1', () => {
-  assert.is(COPIES, 25);
-  const pixels = new Uint8Array(FRAME * FRAME);
-  pixels[0] = 9;
-  pixels[14 * FRAME + 14] = 200;
-  const copies = shiftedCopies(pixels);
-  assert.is(copies.length, 25 * FRAME * FRAME);
-  for (let copy = 0; copy < COPIES; copy++) {
-    const dx = (copy % 5) - SHIFT, dy = Math.floor(copy / 5) - SHIFT;
-    const image = copies.subarray(copy * FRAME * FRAME, (copy + 1) * FRAME * FRAME);
-    assert.is(image[(14 + dy) * FRAME + 14 + dx], 200, `copy ${copy}`);
-    // The corner pixel survives only shifts that keep it inside.
-    assert.is(image.reduce((a, b) => a + b, 0), 200 + (dx >= 0 && dy >= 0 ? 9 : 0), `copy ${copy}`);
-  }
-  const shares = voteShares([1, 1, 7, 1, 2], 10);
-  assert.equal(shares, [0, 0.6, 0.2, 0, 0, 0, 0, 0.2, 0, 0]);
+test('class probabilities are the softmax of fc2, the logits; large logits do not overflow', () => {
+  const layers = (logits: number[]): LayerActivation[] => [
+    { layer: 'fc1', kind: 'linear', shape: [2], data: Float32Array.from([5, 5]) },
+    { layer: 'fc2', kind: 'linear', shape: [logits.length], data: Float32Array.from(logits) },
+  ];
+  const p = classProbabilities(layers([0, Math.log(3), -Infinity]));
+  assert.ok(Math.abs(p[0]! - 0.25) < 1e-7 && Math.abs(p[1]! - 0.75) < 1e-7 && p[2] === 0, `${p}`);
+  assert.equal(classProbabilities(layers([1000, 1000])), [0.5, 0.5]);
+  assert.throws(() => classProbabilities(layers([1]).slice(0, 1)), /no fc2 \(logits\) among the layers fc1/);
 });
 
 test.run();
