@@ -239,4 +239,54 @@ test('after a short MNIST run, a drawn vertical stroke gets every finished varia
   await context.close();
 });
 
+test('Fashion-MNIST: class names in the header, a picked picture framed to fill 28 pixels, centred by its box', async () => {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('[demo page error]', e));
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => /^GPU: /.test(document.getElementById('gpu')!.textContent!), { timeout: 60_000 });
+  await page.waitForFunction(() => /^Fashion-MNIST: 200 training/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
+  await fill(page, 'epochs', '1');
+  await fill(page, 'validationFraction', '0');
+  await fill(page, 'testLimit', '50');
+  await page.click('[data-testid=run]');
+  await page.waitForFunction(() => /^(Finished|Stopped|Device lost)/.test(document.getElementById('run-state')!.textContent!), { timeout: 300_000, polling: 500 });
+  await page.waitForFunction(() => !document.getElementById('draw')!.hidden, { timeout: 30_000 });
+  assert.equal(await page.$$eval('[data-testid=draw-predictions] thead th.class-name', (ths) => ths.map((t) => t.textContent)),
+    ['0 T-shirt/top', '1 Trouser', '2 Pullover', '3 Dress', '4 Coat', '5 Sandal', '6 Shirt', '7 Sneaker', '8 Bag', '9 Ankle boot']);
+  // A dark wide bar low on light paper, saved as a PNG and picked with the file input.
+  const png = await page.evaluate(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 200;
+    canvas.height = 100;
+    const c = canvas.getContext('2d')!;
+    c.fillStyle = '#f4f4f4';
+    c.fillRect(0, 0, 200, 100);
+    c.fillStyle = '#202020';
+    c.fillRect(20, 70, 160, 20);
+    return canvas.toDataURL('image/png').split(',')[1]!;
+  });
+  const file = join(work, 'bar.png');
+  writeFileSync(file, Buffer.from(png, 'base64'));
+  await (await page.$('input#draw-file'))!.uploadFile(file);
+  await page.waitForFunction(() => /^bar\.png, framed/.test(document.getElementById('draw-status')!.textContent!), { timeout: 10_000 });
+  await settled(page);
+  // 160 × 20 pixels (a 200-pixel picture fitted to the 280-pixel pad) → 28 × 3.5: the full width, centred top to bottom.
+  const ink = await page.$eval('#draw-input', (c) => {
+    const data = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;
+    const rows = new Set<number>(), columns = new Set<number>();
+    for (let p = 0; p < 784; p++) {
+      if (data[4 * p]! >= 128) continue;
+      rows.add(Math.floor(p / 28));
+      columns.add(p % 28);
+    }
+    return { rows: [...rows].sort((a, b) => a - b), columns: columns.size };
+  });
+  assert.is(ink.columns, 28, 'the longer side fills the frame');
+  assert.ok(ink.rows.length >= 3 && ink.rows.length <= 4 && Math.abs((ink.rows[0]! + ink.rows.at(-1)!) / 2 - 13.5) <= 0.5, `rows ${ink.rows}`);
+  const probabilities = (await rows(page)).map((r) => r.probabilities.reduce((a, b) => a! + b!, 0)!);
+  assert.ok(probabilities.length > 0 && probabilities.every((sum) => Math.abs(sum - 1) < 1e-9), `sums ${probabilities}`);
+  await context.close();
+});
+
 test.run();
