@@ -111,7 +111,10 @@ export class DrawView {
     this.framed = { version: this.version, pixels };
     const image = new ImageData(FRAME, FRAME);
     // Dark ink on white, as the dataset's samples are shown.
-    for (let p = 0; p < FRAME * FRAME; p++) image.data.set([255 - (pixels?.[p] ?? 0), 255 - (pixels?.[p] ?? 0), 255 - (pixels?.[p] ?? 0), 255], 4 * p);
+    for (let p = 0; p < FRAME * FRAME; p++) {
+      const v = 255 - (pixels?.[p] ?? 0);
+      image.data.set([v, v, v, 255], 4 * p);
+    }
     this.preview.getContext('2d')!.putImageData(image, 0, 0);
     return pixels;
   }
