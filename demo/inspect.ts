@@ -10,6 +10,18 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
   return counts;
 }
 
+/**
+ * Black or white, whichever reads on `rgb` at `alpha` over the white page: the colour's WCAG
+ * relative luminance against 0.18, where both contrast ratios are 4.58 (at least WCAG AA's 4.5).
+ */
+function textOn(rgb: readonly number[], alpha: number): string {
+  const linear = rgb.map((c) => {
+    const v = (alpha * c + (1 - alpha) * 255) / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * linear[0]! + 0.7152 * linear[1]! + 0.0722 * linear[2]! > 0.18 ? '#000' : '#fff';
+}
+
 /** Rows are true classes, columns predictions; a cell's shade is its share of the row. */
 export function confusionTable(counts: number[][], classNames: readonly string[]): HTMLTableElement {
   const head = h('tr', {}, h('th', { scope: 'col' }, 'true ↓ / predicted →'),
@@ -18,8 +30,8 @@ export function confusionTable(counts: number[][], classNames: readonly string[]
     const total = row.reduce((a, b) => a + b, 0);
     const cells = row.map((n, p) => {
       const share = total ? n / total : 0;
-      const color = p === t ? `rgba(37, 99, 235, ${share})` : `rgba(220, 38, 38, ${Math.min(1, share * 3)})`;
-      return h('td', { style: `background:${color};color:${share > 0.5 ? '#fff' : 'inherit'}`, title: `${classNames[t]} predicted as ${classNames[p]}: ${n}` }, String(n));
+      const [rgb, alpha] = p === t ? [[37, 99, 235], share] as const : [[220, 38, 38], Math.min(1, share * 3)] as const;
+      return h('td', { style: `background:rgba(${rgb.join(', ')}, ${alpha});color:${textOn(rgb, alpha)}`, title: `${classNames[t]} predicted as ${classNames[p]}: ${n}` }, String(n));
     });
     return h('tr', {}, h('th', { scope: 'row' }, `${t} ${classNames[t]}`), ...cells, h('td', {}, total ? `${Math.round((100 * row[t]!) / total)}%` : '–'));
   });

@@ -25,6 +25,7 @@ import { SettingsForm } from './settings-form.ts';
 import { DEFAULT_SETTINGS, parseSettings, splitSizes, testSize, type DatasetSize } from './settings.ts';
 import { Store } from './store.ts';
 import { Study, type StudyEnd } from './study.ts';
+import { DrawView } from './draw-predictions.ts';
 import { disposeTrainers, startTrainers } from './trainers.ts';
 import { TrainingView } from './training-view.ts';
 import { importModel } from './weights-import.ts';
@@ -54,6 +55,7 @@ const training = new TrainingView();
 const results = new ResultsView();
 const predictions = new PredictionsView();
 const inside = new InsideView();
+const draw = new DrawView();
 const store = new Store();
 const settingsForm = new SettingsForm(byId<HTMLFormElement>('settings'), () => {
   refresh();
@@ -154,6 +156,7 @@ function deviceLost(info: DeviceLostInfo): void {
   gpuNotice.textContent = gpuProblem;
   study?.lose(gpuProblem);
   predictions.unavailable('Predictions need the GPU, which was lost; the results above and their exports remain.');
+  draw.unavailable('Predictions need the GPU, which was lost.');
   refresh();
 }
 
@@ -178,6 +181,7 @@ async function run(resume?: InterruptedRun): Promise<void> {
   resumeView.clearKeptLine();
   predictions.hide();
   inside.hide();
+  draw.hide();
   results.hide();
   pastRuns.select(null);
   setBusy(true);
@@ -275,7 +279,9 @@ async function run(resume?: InterruptedRun): Promise<void> {
   // Best test accuracy first; a diverged or failed model has nothing to show.
   const ranked = summarize(current.runs).filter((r) => r.status !== 'diverged' && r.status !== 'failed')
     .sort((a, b) => (b.testAccuracy ?? -1) - (a.testAccuracy ?? -1));
-  await predictions.show(new Map(ranked.map((r) => [r.variant, trainers.get(r.variant as VariantName)!])), loaded.dataset);
+  const finished = new Map(ranked.map((r) => [r.variant, trainers.get(r.variant as VariantName)!]));
+  draw.show(finished, loaded.dataset);
+  await predictions.show(finished, loaded.dataset);
   await inside.show(new Map([...trainers].filter(([name]) => ranked.some((r) => r.variant === name))), loaded.dataset);
 }
 
@@ -285,6 +291,7 @@ function showPastRun(run: SavedRun): void {
   const { variants: _, ...meta } = run.record;
   predictions.hide();
   inside.hide();
+  draw.hide();
   results.show(shownRuns(run), meta, true);
   pastRuns.select(run.id);
 }

@@ -47,7 +47,7 @@ export class ResultsView {
     this.chart.show(rows);
     this.body.replaceChildren(...rows.map((r, i) => {
       const run = runs[i]!;
-      const weights = h('button', { type: 'button', className: 'weights', disabled: !run.weights, title: 'weights after the last finished epoch', 'aria-label': `${DISPLAY_NAMES[r.variant] ?? r.variant} weights (.safetensors)` }, '.safetensors');
+      const weights = h('button', { type: 'button', className: 'weights', disabled: !run.weights, title: 'weights after the last finished epoch', 'aria-label': `${DISPLAY_NAMES[r.variant] ?? r.variant} weights, .safetensors` }, '.safetensors');
       weights.addEventListener('click', () => download(`lenet-${run.name}-${meta.dataset.name}.safetensors`, run.weights as Uint8Array<ArrayBuffer>, 'application/octet-stream'));
       const gap = r.trainAccuracy !== null && r.testAccuracy !== null ? `${(100 * (r.trainAccuracy - r.testAccuracy)).toFixed(2)} pp` : '–';
       return h('tr', { 'data-variant': r.variant, 'data-status': r.status },
