@@ -312,8 +312,9 @@ async function importWeightsFile(file: File | undefined): Promise<void> {
     const settings = parseSettings(settingsForm.raw()).settings ?? DEFAULT_SETTINGS;
     const { variant, trainer } = await importModel({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }, dataset, settings);
     imported = trainer;
-    status.textContent = `${file.name}: the ${variant === 'batchnorm' ? 'batch-norm model (it has batch-norm tensors)' : 'model without batch norm (tested as the baseline)'}; see Look inside and Test predictions.`;
+    status.textContent = `${file.name}: the ${variant === 'batchnorm' ? 'batch-norm model (it has batch-norm tensors)' : 'model without batch norm (tested as the baseline)'}; see Look inside, Test predictions and Try it yourself.`;
     const models = new Map([[variant, trainer]]);
+    draw.show(models, dataset);
     await predictions.show(models, dataset);
     await inside.show(models, dataset);
   } catch (error) {

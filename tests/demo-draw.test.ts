@@ -6,54 +6,25 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
-import { buildDemo } from '../build.mjs';
-import { launchBrowser } from '../cli/chromium.ts';
-import { IDX_FILES } from '../src/data/dataset.ts';
-import { createDemoServer } from '../demo/server.ts';
+import type { Page } from 'puppeteer-core';
 import { variantColour } from '../src/study/colours.ts';
 import { MNIST_DIR } from './support/browser.ts';
-import { syntheticDataset } from './support/synthetic.ts';
+import { DemoPages, fill, screenshot, text } from './support/demo-page.ts';
 
 const test = suite('demo draw');
 
-const work = mkdtempSync(join(tmpdir(), 'lenet-demo-draw-'));
-let server: http.Server;
-let browser: Browser;
-let origin = '';
-
+// The page loads Fashion-MNIST first; a small synthetic set stands in for it, MNIST is the real one.
+let demo: DemoPages;
 test.before(async () => {
-  const root = join(work, 'page');
-  await buildDemo(root);
-  // The page loads Fashion-MNIST first; a small synthetic set stands in for it, MNIST is the real one.
-  const fashion = join(work, 'fashion');
-  mkdirSync(fashion);
-  const data = syntheticDataset(200, 50, 5);
-  for (const [key, file] of Object.entries(IDX_FILES)) writeFileSync(join(fashion, file), Buffer.from(data.base64[key as keyof typeof IDX_FILES], 'base64'));
-  server = createDemoServer({ root, datasets: { 'fashion-mnist': fashion, mnist: MNIST_DIR } });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchBrowser();
+  demo = await DemoPages.start({ realFashion: false, synthetic: { train: 200, test: 50 }, datasets: { mnist: MNIST_DIR } });
 });
 
 test.after(async () => {
-  await browser?.close();
-  server?.close();
-  rmSync(work, { recursive: true, force: true });
+  await demo?.close();
 });
-
-const text = (page: Page, selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
-
-async function fill(page: Page, key: string, value: string): Promise<void> {
-  await page.$eval(`#setting-${key}`, (e) => (e as HTMLInputElement).select());
-  await page.type(`#setting-${key}`, value);
-}
 
 /** Every main-thread long task (over 50 ms) as [start, duration] in window.longTasks. */
 function recordLongTasks(page: Page): Promise<unknown> {
@@ -111,12 +82,7 @@ const ring = Array.from({ length: 42 }, (_, i) => {
 });
 
 test('after a short MNIST run, a drawn vertical stroke gets every finished variant’s class probabilities; a dropped picture is framed; axe finds nothing serious', async () => {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  page.on('pageerror', (e) => console.error('[demo page error]', e));
-  await recordLongTasks(page);
-  await page.goto(`${origin}/`);
+  const page = await demo.open({ prepare: recordLongTasks });
   await page.waitForFunction(() => /^GPU: /.test(document.getElementById('gpu')!.textContent!), { timeout: 60_000 });
   await page.waitForFunction(() => /training and/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
   await page.select('#dataset', 'mnist');
@@ -177,11 +143,9 @@ test('after a short MNIST run, a drawn vertical stroke gets every finished varia
   const ones = drawn.filter((r) => r.top === 1).length;
   assert.ok(ones > drawn.length / 2, `${ones} of ${drawn.length} variants call the vertical stroke a 1`);
 
-  mkdirSync('out', { recursive: true });
-  const section = (await page.$('#draw'))!;
-  await section.scrollIntoView();
+  await (await page.$('#draw'))!.scrollIntoView();
   await page.evaluate(() => new Promise(requestAnimationFrame));
-  await section.screenshot({ path: 'out/demo-draw.png' });
+  await screenshot(page, 'demo-draw.png', '#draw');
 
   // Axe on the whole page as it stands after a run and a drawing.
   const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -236,14 +200,11 @@ test('after a short MNIST run, a drawn vertical stroke gets every finished varia
   });
   assert.ok(dropped[1]! - dropped[0]! <= 3 && dropped[3]! - dropped[2]! >= 18 && dropped[0]! >= 11 && dropped[1]! <= 16, `dropped picture's ink x ${dropped[0]}–${dropped[1]}, y ${dropped[2]}–${dropped[3]}`);
   assert.ok((await rows(page)).every((r) => r.top !== null), 'the picture is predicted');
-  await context.close();
+  await page.browserContext().close();
 });
 
 test('Fashion-MNIST: class names in the header, a picked picture framed to fill 28 pixels, centred by its box', async () => {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error('[demo page error]', e));
-  await page.goto(`${origin}/`);
+  const page = await demo.open();
   await page.waitForFunction(() => /^GPU: /.test(document.getElementById('gpu')!.textContent!), { timeout: 60_000 });
   await page.waitForFunction(() => /^Fashion-MNIST: 200 training/.test(document.getElementById('data-status')!.textContent!), { timeout: 60_000 });
   await fill(page, 'epochs', '1');
@@ -266,7 +227,7 @@ test('Fashion-MNIST: class names in the header, a picked picture framed to fill 
     c.fillRect(20, 70, 160, 20);
     return canvas.toDataURL('image/png').split(',')[1]!;
   });
-  const file = join(work, 'bar.png');
+  const file = join(demo.work, 'bar.png');
   writeFileSync(file, Buffer.from(png, 'base64'));
   await (await page.$('input#draw-file'))!.uploadFile(file);
   await page.waitForFunction(() => /^bar\.png, framed/.test(document.getElementById('draw-status')!.textContent!), { timeout: 10_000 });
@@ -286,7 +247,7 @@ test('Fashion-MNIST: class names in the header, a picked picture framed to fill 
   assert.ok(ink.rows.length >= 3 && ink.rows.length <= 4 && Math.abs((ink.rows[0]! + ink.rows.at(-1)!) / 2 - 13.5) <= 0.5, `rows ${ink.rows}`);
   const probabilities = (await rows(page)).map((r) => r.probabilities.reduce((a, b) => a! + b!, 0)!);
   assert.ok(probabilities.length > 0 && probabilities.every((sum) => Math.abs(sum - 1) < 1e-9), `sums ${probabilities}`);
-  await context.close();
+  await page.browserContext().close();
 });
 
 test.run();
