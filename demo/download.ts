@@ -5,6 +5,7 @@ export function download(fileName: string, data: BlobPart, type: string): void {
   document.body.append(link);
   link.click();
   link.remove();
-  // The download has started reading the blob by the next task; then the URL can go.
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  // Revoked only once the download has surely read the blob: at 1 s, a busy browser (seen in CI)
+  // had not started yet and saved an empty file. A minute of holding the bytes costs little.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

@@ -4,7 +4,7 @@
  * browser contexts of their own (their own IndexedDB and download folder), and the steps a user
  * takes: wait for data and GPU, type a setting, click an export and read the file it downloads.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -72,22 +72,31 @@ export class DemoPages {
     return page;
   }
 
-  /** Click an export button and return the file it downloads. */
+  /**
+   * Click an export button and return the file it downloads, once it has its full size (Chrome
+   * may show the final name before the bytes are all there: a size that is 0 or still changing
+   * is waited out).
+   */
   async exported(page: Page, selector: string, name: RegExp): Promise<Buffer> {
     const downloads = this.downloads.get(page)!;
     const before = new Set(readdirSync(downloads));
     await page.click(selector);
+    let last = -1;
     for (let i = 0; i < 200; i++) {
-      const file = readdirSync(downloads).find((f) => !before.has(f) && name.test(f) && !f.endsWith('.crdownload'));
-      if (file) {
-        // Read and removed: a later download of the same name is then a new file, not an overwrite.
-        const bytes = readFileSync(join(downloads, file));
-        rmSync(join(downloads, file));
-        return bytes;
-      }
       await new Promise((resolve) => setTimeout(resolve, 100));
+      const file = readdirSync(downloads).find((f) => !before.has(f) && name.test(f) && !f.endsWith('.crdownload'));
+      if (!file) continue;
+      const size = statSync(join(downloads, file)).size;
+      if (size === 0 || size !== last) {
+        last = size;
+        continue;
+      }
+      // Read and removed: a later download of the same name is then a new file, not an overwrite.
+      const bytes = readFileSync(join(downloads, file));
+      rmSync(join(downloads, file));
+      return bytes;
     }
-    throw new Error(`no download matching ${name} after clicking ${selector}`);
+    throw new Error(`no complete download matching ${name} after clicking ${selector}`);
   }
 
   async close(): Promise<void> {
