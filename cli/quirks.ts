@@ -10,7 +10,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
-import type { Verdict } from '../src/study/claims.ts';
+import type { Analysis, Verdict } from '../src/study/claims.ts';
 import { DEFAULT_BROWSER } from './chromium.ts';
 import { findDatasetDir } from './datasets.ts';
 import { CliError, EXIT, oneLineUsageErrors, runCommand } from './exit.ts';
@@ -53,8 +53,8 @@ function verdictRows(correct: Verdict[], quirks: Verdict[]): string[] {
   return correct.slice(0, MOVED).map((v, i) => `| ${v.claim} | **${v.verdict}** | **${quirks[i]!.verdict}** | ${quirks[i]!.evidence.replaceAll('|', '\\|')} |`);
 }
 
-function report(study: string, out: string, results: StudyResults, quirks: StudyResults): string {
-  const [a, b] = [analysisOf(results), analysisOf(quirks)];
+/** QUIRKS.md from the study's analysis (`a`) and its --quirks counterpart's (`b`). */
+function report(study: string, out: string, results: StudyResults, a: Analysis, b: Analysis): string {
   const interval = (s: { mean: number; ci95: [number, number] | null } | null | undefined) =>
     (s ? `${percent(s.mean)}${s.ci95 ? ` [${(100 * s.ci95[0]).toFixed(2)}, ${(100 * s.ci95[1]).toFixed(2)}]` : ''}` : '—');
   return [
@@ -113,7 +113,7 @@ async function main(): Promise<number> {
       statistics: { correct: a.statistics, quirks: b.statistics },
       verdicts: { correct: a.verdicts.slice(0, MOVED), quirks: b.verdicts.slice(0, MOVED) },
     }, null, 2)}\n`);
-    folder.write(FILES.report, report(flags.study, out, results, quirks));
+    folder.write(FILES.report, report(flags.study, out, results, a, b));
     console.log(`quirks: wrote ${folder.path(FILES.report)} and ${FILES.record}`);
     return EXIT.ok;
   } catch (error) {

@@ -7,12 +7,9 @@ import { variant, type Variant, type VariantName } from '../src/model/variants.t
 import { optionConflicts } from './args.ts';
 import { resolveOptions, type OptimizerKind, type TrainerOptionsInput } from '../src/train/options.ts';
 
-/** Everything that changes the numbers; results.json stores it and --resume must match it. */
-export interface StudyConfig {
+/** The data and optimizer options `train` and `study` share (the same flags, the same meaning). */
+export interface TrainingProtocol {
   dataset: DatasetName;
-  variants: VariantName[];
-  seeds: number[];
-  epochs: number;
   batchSize: number;
   evalBatchSize: number;
   validationSize: number;
@@ -21,6 +18,13 @@ export interface StudyConfig {
   optimizer: OptimizerKind;
   lr: number;
   momentum: number;
+}
+
+/** Everything that changes the numbers; results.json stores it and --resume must match it. */
+export interface StudyConfig extends TrainingProtocol {
+  variants: VariantName[];
+  seeds: number[];
+  epochs: number;
   /** p of the dropout variant. */
   dropout: number;
   /** λ of the weight-decay variant. */

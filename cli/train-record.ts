@@ -5,30 +5,21 @@
  */
 import type { DatasetName } from '../src/data/dataset.ts';
 import type { VariantName } from '../src/model/variants.ts';
-import type { OptimizerKind } from '../src/train/options.ts';
 import type { EpochMetrics } from '../src/train/types.ts';
 import { optionConflicts } from './args.ts';
 import { readRecordFile } from './record-file.ts';
 import type { FinalEvaluation } from './page/runs.ts';
 import type { AdapterReport } from './session.ts';
+import type { TrainingProtocol } from './study-config.ts';
 
 export const TRAIN_FORMAT = 'lenet-webgpu-train/1';
 
 /** Every option that changes the numbers (--resume must agree with each one given). */
-export interface TrainConfig {
+export interface TrainConfig extends TrainingProtocol {
   variant: VariantName;
   steps: number | null;
   epochs: number | null;
   seed: number;
-  dataset: DatasetName;
-  batchSize: number;
-  evalBatchSize: number;
-  validationSize: number;
-  trainLimit: number;
-  testLimit: number;
-  optimizer: OptimizerKind;
-  lr: number;
-  momentum: number;
   dropout: number | null;
   weightDecay: number | null;
   decoupled: boolean;
