@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleToString } from '../build.mjs';
-import type { Progress } from '../src/train/types.ts';
 import { CliError, EXIT } from './exit.ts';
 import { BrowserSession, DEFAULT_IDLE_TIMEOUT_MS, RunnerSession, startRunnerServer, type SessionOptions } from './session.ts';
 
@@ -64,10 +63,7 @@ export class NodeSession extends RunnerSession {
     const runner = (globalThis as unknown as { runner?: Runner }).runner;
     if (!runner) throw new Error(`${options.entry ?? 'cli/page/runs.ts'} did not set globalThis.runner`);
     const session = new NodeSession(runner, options, server, `${origin}/data/`, instance);
-    (globalThis as unknown as { reportProgress: (p: Progress) => void }).reportProgress = (p) => {
-      session.alive();
-      options.onProgress?.(p);
-    };
+    Object.assign(globalThis, RunnerSession.bridges(() => session, options));
     return session;
   }
 
@@ -86,7 +82,7 @@ export class NodeSession extends RunnerSession {
   }
 
   private figureBrowser(): Promise<BrowserSession> {
-    this.figures ??= BrowserSession.open({ ...this.options, onProgress: undefined }).catch((error: unknown) => {
+    this.figures ??= BrowserSession.open({ ...this.options, onProgress: undefined, onEvaluation: undefined }).catch((error: unknown) => {
       throw new CliError(`the figures are drawn in headless Chromium, which did not start (${(error as Error).message}); `
         + 'every run is saved: install Chromium or pass --browser, then continue with --resume', EXIT.failure);
     });

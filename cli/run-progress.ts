@@ -1,21 +1,29 @@
 /**
  * The terminal output of train and study: one cli-progress bar (on stderr) over every planned step
- * of every run, a line when an epoch's evaluation starts (it can take a while: the bar does not
- * move) and a line per finished epoch above it. Without a terminal (nohup, CI) the bar is printed
- * every 10 s and the lines go to stdout.
+ * of every run; while an epoch is evaluated, a line saying so and a second bar over the images of
+ * each split; a line per finished epoch above them. Without a terminal (nohup, CI) the bars are
+ * printed every 10 s and the lines go to stdout.
  */
 import cliProgress from 'cli-progress';
-import type { EpochMetrics, Progress } from '../src/train/types.ts';
+import type { EpochMetrics, EvaluationProgress, Progress } from '../src/train/types.ts';
 
 export class RunProgress {
-  private readonly bars = new cliProgress.MultiBar({
-    format: '{run} epoch {epoch} |{bar}| {percentage}% | loss {loss} acc {acc} | {sps} samples/s | ETA {eta_formatted}',
-    noTTYOutput: !process.stderr.isTTY,
-    notTTYSchedule: 10_000,
-    hideCursor: true,
-  }, cliProgress.Presets.shades_classic);
+  private readonly bars: cliProgress.MultiBar;
   private bar: cliProgress.SingleBar | null = null;
+  /** The evaluation bar while a split is being evaluated. */
+  private evaluation: { bar: cliProgress.SingleBar; split: string } | null = null;
   private run = { label: '', epochs: 0, offset: 0, evaluation: '' };
+
+  /** Bars on `stream` (stderr; a test passes its own). */
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
+    this.bars = new cliProgress.MultiBar({
+      format: '{run} epoch {epoch} |{bar}| {percentage}% | loss {loss} acc {acc} | {sps} samples/s | ETA {eta_formatted}',
+      stream,
+      noTTYOutput: !stream.isTTY,
+      notTTYSchedule: 10_000,
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic);
+  }
 
   /** Begin (or, on --resume, continue) a bar of `total` steps with `done` of them behind. */
   start(total: number, done: number): void {
@@ -43,6 +51,22 @@ export class RunProgress {
     this.log(`${this.run.label}: evaluating ${this.run.evaluation}…`);
   }
 
+  /** An evaluation's progress: its own bar, over the images of the split, gone when it is done. */
+  evaluated(p: EvaluationProgress): void {
+    if (this.evaluation?.split !== p.split) {
+      this.endEvaluation();
+      const bar = this.bars.create(p.total, 0, { run: this.run.label, split: p.split }, { format: '{run} evaluating {split} |{bar}| {value}/{total} images' });
+      this.evaluation = { bar, split: p.split };
+    }
+    this.evaluation.bar.update(p.images);
+    if (p.images >= p.total) this.endEvaluation();
+  }
+
+  private endEvaluation(): void {
+    if (this.evaluation) this.bars.remove(this.evaluation.bar);
+    this.evaluation = null;
+  }
+
   /** Move the bar to `value` steps (a run finished or diverged). */
   set(value: number): void {
     this.bar?.update(value);
@@ -55,11 +79,12 @@ export class RunProgress {
   }
 
   log(line: string): void {
-    if (this.bar && process.stderr.isTTY) this.bars.log(`${line}\n`);
+    if (this.bar && this.stream.isTTY) this.bars.log(`${line}\n`);
     else console.log(line);
   }
 
   stop(): void {
+    this.endEvaluation();
     if (this.bar) this.bars.stop();
     this.bar = null;
   }

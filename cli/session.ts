@@ -9,7 +9,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { bundleToString } from '../build.mjs';
 import { join } from 'node:path';
 import { IDX_FILES } from '../src/data/dataset.ts';
-import type { Progress } from '../src/train/types.ts';
+import type { EvaluationProgress, Progress } from '../src/train/types.ts';
 import { closeBrowser, launchBrowser } from './chromium.ts';
 import { idxFileOnDisk, sendIdxFile } from './datasets.ts';
 import { CliError, EXIT } from './exit.ts';
@@ -23,6 +23,8 @@ export interface SessionOptions {
   browser?: string;
   browserArgs?: string[];
   onProgress?: (p: Progress) => void;
+  /** An evaluation's progress, once per command buffer of its batches. */
+  onEvaluation?: (p: EvaluationProgress) => void;
   /**
    * A call that shows no progress for this long has hung (default LENET_PAGE_TIMEOUT seconds, or
    * 900: far beyond one command buffer or one evaluation, even on a CPU fallback).
@@ -53,9 +55,21 @@ export abstract class RunnerSession {
     private readonly server: http.Server, readonly datasetUrl: string, private readonly dataDir: string, private readonly idleTimeoutMs: number,
   ) {}
 
-  /** Any sign of life from the runner (a progress report) restarts the hang watchdog. */
-  protected alive(): void {
-    this.lastSign = Date.now();
+  /**
+   * The functions the runner reports through (globals of its page, see cli/page/runs.ts). Any
+   * report is a sign of life and restarts the hang watchdog.
+   */
+  protected static bridges(session: () => RunnerSession, options: SessionOptions): Record<string, (value: never) => void> {
+    return {
+      reportProgress: (p: Progress) => {
+        session().lastSign = Date.now();
+        options.onProgress?.(p);
+      },
+      reportEvaluation: (p: EvaluationProgress) => {
+        session().lastSign = Date.now();
+        options.onEvaluation?.(p);
+      },
+    };
   }
 
   /** Run `runner[method](...args)`; an error must arrive as "Class: message" text (see explain()). */
@@ -143,10 +157,7 @@ export class BrowserSession extends RunnerSession {
     }
     const page = await browser.newPage();
     const session = new BrowserSession(browser, page, server, `${origin}/data/`, options.dataDir, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
-    await page.exposeFunction('reportProgress', (p: Progress) => {
-      session.alive();
-      options.onProgress?.(p);
-    });
+    for (const [name, report] of Object.entries(RunnerSession.bridges(() => session, options))) await page.exposeFunction(name, report);
     await page.goto(`${origin}/`);
     await page.waitForFunction('globalThis.runner !== undefined');
     return session;

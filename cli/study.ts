@@ -187,6 +187,7 @@ async function main(): Promise<void> {
     session = await openSession(flags.runtime, {
       dataDir, datasetName: results.config.dataset, browser: flags.browser, browserArgs: flags.browserArg,
       onProgress: (p) => progress.report(p),
+      onEvaluation: (p) => progress.evaluated(p),
     });
     const adapter = await session.call<AdapterReport>('adapter');
     if (results.adapter && !sameAdapter(results.adapter.adapter, adapter.adapter)) {

@@ -146,6 +146,7 @@ async function main(): Promise<number> {
       last = p;
       progress.report(p);
     },
+    onEvaluation: (p) => progress.evaluated(p),
   });
   try {
     const adapter = await session.adapter();

@@ -238,6 +238,7 @@ async function run(resume?: InterruptedRun): Promise<void> {
       clearTimeout(liveResults);
       liveResults = setTimeout(() => results.show(current.runs, meta, false), 0);
     },
+    evaluation: (r, p) => training.evaluating(r, p),
     status: (r) => training.status(r),
   }, new Map(Object.entries(record.variants) as [VariantName, NonNullable<InterruptedRun['variants'][VariantName]>][]));
   study = current;

@@ -7,7 +7,7 @@
  * Free of the DOM and of GPU code, so its scheduling is tested in Node with fake trainers.
  */
 import type { VariantName } from '../src/model/variants.ts';
-import type { EpochMetrics, Progress } from '../src/train/types.ts';
+import type { EpochMetrics, EvaluationProgress, Progress } from '../src/train/types.ts';
 
 /** The part of Trainer the study uses. */
 export interface StudyTrainer {
@@ -15,6 +15,7 @@ export interface StudyTrainer {
   readonly stepsPerEpoch: number;
   on(event: 'progress', listener: (p: Progress) => void): () => void;
   on(event: 'epoch', listener: (m: EpochMetrics) => void): () => void;
+  on(event: 'evaluation', listener: (p: EvaluationProgress) => void): () => void;
   train(budget: { epochs?: number; steps?: number }): Promise<{ steps: number }>;
   stop(): void;
   exportWeights(metadata?: Record<string, string>): Promise<Uint8Array>;
@@ -40,6 +41,8 @@ export interface VariantRun {
 export interface StudyListener {
   progress?(run: VariantRun, progress: Progress): void;
   epoch?(run: VariantRun, metrics: EpochMetrics): void;
+  /** The end-of-epoch evaluation's progress (it can take a while on a slow GPU). */
+  evaluation?(run: VariantRun, progress: EvaluationProgress): void;
   status?(run: VariantRun): void;
 }
 
@@ -84,6 +87,7 @@ export class Study {
         run.epochSamples = p.samples;
         this.listener.progress?.(run, p);
       });
+      run.trainer.on('evaluation', (p) => this.listener.evaluation?.(run, p));
       run.trainer.on('epoch', (m) => {
         run.epochs.push(m);
         run.epochSamples = 0;

@@ -5,7 +5,7 @@
  * chart is built and updated in a task of its own, so the page answers input between them.
  */
 import { DISPLAY_NAMES } from '../src/study/claims.ts';
-import type { EpochMetrics, Progress } from '../src/train/types.ts';
+import type { EpochMetrics, EvaluationProgress, Progress } from '../src/train/types.ts';
 import { ComparisonChart, VariantChart } from './charts.ts';
 import { byId, h, nextTask } from './dom.ts';
 import { count, duration } from './format.ts';
@@ -64,6 +64,12 @@ export class TrainingView {
     const card = this.cards.get(run.name);
     const point = card?.steps.add(p);
     if (point) card!.chart?.addStep(point);
+  }
+
+  /** The card says what its variant is doing between the epoch's last step and its metrics. */
+  evaluating(run: VariantRun, p: EvaluationProgress): void {
+    const card = this.cards.get(run.name);
+    if (card) card.detail.textContent = `evaluating ${p.split}: ${count(p.images)} / ${count(p.total)} images`;
   }
 
   epoch(run: VariantRun, m: EpochMetrics, epochs: number): void {

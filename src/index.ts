@@ -5,7 +5,7 @@ export { Tensor } from './gpu/tensor.ts';
 export * from './ops/index.ts';
 export { Trainer } from './train/trainer.ts';
 export { DivergenceError, TrainerStateError } from './train/errors.ts';
-export type { EpochMetrics, Progress, Evaluation, TrainResult, TrainerEvents, ModelTensor, LayerActivation } from './train/types.ts';
+export type { EpochMetrics, Progress, EvaluationProgress, Evaluation, TrainResult, TrainerEvents, ModelTensor, LayerActivation } from './train/types.ts';
 export { uploadDataset, disposeDataset, type ResidentDataset } from './data/resident.ts';
 export { resolveOptions, DEFAULT_OPTIONS, DEFAULT_OPTIMIZER, OPTIMIZER_KINDS, type TrainerOptions, type TrainerOptionsInput, type OptimizerConfig } from './train/options.ts';
 export { variant, VARIANT_NAMES, STUDY_DEFAULTS, type Variant, type VariantName } from './model/variants.ts';

@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IDX_FILES } from '../src/data/dataset.ts';
 import { decodeSafetensors } from '../src/io/safetensors.ts';
+import type { OpenedRun, OpenRun } from '../cli/page/runs.ts';
+import { openSession, RUNTIMES } from '../cli/runtime.ts';
 import { BrowserSession } from '../cli/session.ts';
+import type { EvaluationProgress } from '../src/train/types.ts';
 import { syntheticDataset } from './support/synthetic.ts';
 
 const test = suite('train command');
@@ -259,5 +262,31 @@ test('a page call that hangs is abandoned after the idle timeout with an error n
     await session.close();
   }
 });
+
+for (const runtime of RUNTIMES) {
+  test(`the runner reports an evaluation's progress through the ${runtime} session, split by split`, async () => {
+    // Dawn in this process finds Chromium's SwiftShader, the adapter the browser runs on here.
+    const icd = process.env.VK_ICD_FILENAMES;
+    if (runtime === 'node') process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
+    const seen: EvaluationProgress[] = [];
+    const session = await openSession(runtime, { dataDir: data, datasetName: 'mnist', onEvaluation: (p) => seen.push(p) });
+    try {
+      const request: OpenRun = {
+        dataset: { name: 'mnist', url: session.datasetUrl }, variant: 'baseline', variantOverrides: {},
+        options: { seed: 1, batchSize: 16, evalBatchSize: 16, validationSize: 20 },
+      };
+      const run = await session.call<OpenedRun>('open', request);
+      await session.call('trainEpoch', run.id, 2);
+      await session.call('evaluate', run.id);
+      // Batches of 16: validation's 20 images in 2 command buffers, test's 40 in 3.
+      assert.equal(seen.map((p) => `${p.variant} ${p.split} ${p.images}/${p.total}`), [
+        'baseline validation 16/20', 'baseline validation 20/20', 'baseline test 16/40', 'baseline test 32/40', 'baseline test 40/40',
+      ]);
+    } finally {
+      await session.close();
+      if (icd === undefined) delete process.env.VK_ICD_FILENAMES;
+    }
+  });
+}
 
 test.run();

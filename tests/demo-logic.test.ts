@@ -3,7 +3,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { VariantName } from '../src/model/variants.ts';
 import { resolveOptions } from '../src/train/options.ts';
-import type { EpochMetrics, Progress } from '../src/train/types.ts';
+import { Listeners } from '../src/train/events.ts';
+import type { EpochMetrics, Progress, TrainerEvents } from '../src/train/types.ts';
 import { conclusions, studyCsv, summarize } from '../demo/results.ts';
 import { checkSavedRun, checkSavedSettings, describeRun, newRunId, shownRuns, sortRuns, type SavedRun } from '../demo/past-runs.ts';
 import { cpuFallback, estimateText, plannedSamples } from '../demo/device.ts';
@@ -131,15 +132,12 @@ class FakeTrainer implements StudyTrainer {
   readonly stepsPerEpoch = 4;
   private step = 0;
   private stopped = false;
-  private readonly progress = new Set<(p: Progress) => void>();
-  private readonly epoch = new Set<(m: EpochMetrics) => void>();
+  private readonly listeners = new Listeners<TrainerEvents>();
 
   constructor(readonly name: string, private readonly log: string[], private readonly divergeAtEpoch = 0, private readonly onTurn?: () => void) {}
 
-  on(event: 'progress' | 'epoch', listener: never): () => void {
-    const set = (event === 'progress' ? this.progress : this.epoch) as Set<unknown>;
-    set.add(listener);
-    return () => set.delete(listener);
+  on<K extends keyof TrainerEvents>(event: K, listener: TrainerEvents[K]): () => void {
+    return this.listeners.on(event, listener);
   }
 
   async train(budget: { epochs?: number; steps?: number }): Promise<{ steps: number }> {
@@ -153,10 +151,10 @@ class FakeTrainer implements StudyTrainer {
       const epoch = Math.ceil(this.step / this.stepsPerEpoch);
       if (epoch === this.divergeAtEpoch) throw Object.assign(new Error(`${this.name}: loss became NaN`), { name: 'DivergenceError' });
       const inEpoch = this.step - (epoch - 1) * this.stepsPerEpoch;
-      for (const l of this.progress) l({ samples: inEpoch * 25 } as Progress);
+      this.listeners.emit('progress', { samples: inEpoch * 25 } as Progress);
       if (inEpoch === this.stepsPerEpoch) {
-        const m = { variant: this.name, epoch, trainAccuracy: 0.5, validationAccuracy: 0.4, testAccuracy: 0.4 } as EpochMetrics;
-        for (const l of this.epoch) l(m);
+        this.listeners.emit('evaluation', { variant: this.name, split: 'test', images: 10, total: 10 });
+        this.listeners.emit('epoch', { variant: this.name, epoch, trainAccuracy: 0.5, validationAccuracy: 0.4, testAccuracy: 0.4 } as EpochMetrics);
       }
     }
     return { steps: i };
@@ -188,8 +186,11 @@ const study = suite('demo study (fake trainers)');
 
 study('variants take turns, all finish, weights are kept per finished epoch', async () => {
   const log: string[] = [];
-  const s = new Study(fakes(log), 3);
+  const evaluated: string[] = [];
+  // Each fake trainer reports its own name as the variant: the listener must get the run it belongs to.
+  const s = new Study(fakes(log), 3, { evaluation: (run, p) => evaluated.push(`${run.name === p.variant} ${p.split} ${p.images}/${p.total}`) });
   assert.is(await s.run(), 'finished');
+  assert.equal(evaluated, Array(4 * 3).fill('true test 10/10'), 'each epoch\'s evaluation reaches the listener with its run');
   assert.equal(s.runs.map((r) => [r.status, r.epochs.length]), Array(4).fill(['finished', 3]));
   // Turns rotate: the first four turns are one per variant, in order.
   assert.equal(log.slice(0, 4), ['baseline', 'dropout', 'weight-decay', 'batchnorm']);

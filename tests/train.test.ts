@@ -172,6 +172,19 @@ test('the epoch covers every training image once, the last batch partial unless 
   assert.is(dropped.progress.at(-1)!.samples, 16);
 });
 
+test('evaluation reports its progress per command buffer: each split in order, rising to its size', async () => {
+  // Batches of 3: validation 4 images = 2 batches, test 8 = 3 batches (a partial last batch each).
+  const r = await trainOnGpu({ dataset: { base64: data.base64 }, variant: 'baseline', options: { ...tinyOptions, evalBatchSize: 3 }, budget: { epochs: 1 }, evaluate: ['test'] });
+  assert.not.ok(r.error, r.error?.message);
+  const seen = r.evaluationProgress.map((p) => `${p.variant} ${p.split} ${p.images}/${p.total}`);
+  assert.equal(seen, [
+    'baseline validation 3/4', 'baseline validation 4/4',
+    'baseline test 3/8', 'baseline test 6/8', 'baseline test 8/8',
+    // evaluate('test') after training reports too.
+    'baseline test 3/8', 'baseline test 6/8', 'baseline test 8/8',
+  ]);
+});
+
 test('predict() on raw pixels agrees with predictTest(), and rejects a partial image', async () => {
   const report = await trainOnGpu({ dataset: { base64: data.base64 }, variant: 'batchnorm', options: tinyOptions, budget: { steps: 3 }, predictCount: 8 });
   assert.not.ok(report.error, report.error?.message);

@@ -40,12 +40,18 @@ test('a run in a Web Worker ends with the main thread\'s weights, bit for bit (s
   assert.equal(main.directPredictions, main.predictions.slice(0, 5));
 });
 
-test('the worker posts the same progress and epoch events as the main thread', async () => {
+test('the worker posts the same progress, epoch and evaluation events as the main thread', async () => {
   const { main, worker } = await compared();
   assert.ok(main.progress.length >= 5, `${main.progress.length} progress events`);
   assert.equal(worker.progress.map(steady), main.progress.map(steady));
   assert.is(main.epochs.length, 2);
   assert.equal(worker.epochs.map(steadyEpoch), main.epochs.map(steadyEpoch));
+  // Two epochs' validation (20 images) and test (40) evaluations, then evaluate('test'); batches of 16.
+  assert.is(main.evaluationProgress.length, 2 * (2 + 3) + 3);
+  assert.equal(main.evaluationProgress.slice(0, 5).map((p) => `${p.split} ${p.images}/${p.total}`), ['validation 16/20', 'validation 20/20', 'test 16/40', 'test 32/40', 'test 40/40']);
+  assert.equal(worker.evaluationProgress, main.evaluationProgress);
+  // The page hears a run's events before train() resolves (the demo's study relies on it).
+  assert.equal(worker.eventsAtReturn, { epochs: 2, evaluations: 2 * (2 + 3) });
 });
 
 test('a second trainer in the same worker shares its device and data: same weights, its own events; compile() ran first', async () => {

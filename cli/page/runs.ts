@@ -8,7 +8,7 @@ import { variant, type Variant, type VariantName } from '../../src/model/variant
 import type { TrainerOptionsInput } from '../../src/train/options.ts';
 import { DivergenceError } from '../../src/train/errors.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import type { EpochMetrics, Progress } from '../../src/train/types.ts';
+import type { EpochMetrics, EvaluationProgress, Progress } from '../../src/train/types.ts';
 import { renderFigures } from './figures.ts';
 import { adapter, engine, fromBase64, residentDataset, toBase64 } from './engine.ts';
 
@@ -63,8 +63,10 @@ async function open(run: OpenRun): Promise<OpenedRun> {
     t.dispose();
     throw error;
   }
-  const bridge = globalThis as unknown as { reportProgress?: (p: Progress) => void };
+  // The session's report functions (cli/session.ts, RunnerSession.bridges).
+  const bridge = globalThis as unknown as { reportProgress?: (p: Progress) => void; reportEvaluation?: (p: EvaluationProgress) => void };
   t.on('progress', (p) => bridge.reportProgress?.(p));
+  t.on('evaluation', (p) => bridge.reportEvaluation?.(p));
   const id = nextId++;
   runs.set(id, t);
   const { testLimit, validationSize } = t.options;

@@ -11,7 +11,7 @@ import type { TrainerOptions } from './options.ts';
 import type { DataSource } from './plan.ts';
 import type { TrainerPlans } from './plans.ts';
 import type { StepSubmitter, ScheduledStep } from './submit.ts';
-import type { Evaluation } from './types.ts';
+import type { Evaluation, EvaluationProgress } from './types.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Loss and accuracy from the metrics accumulators. */
@@ -19,6 +19,9 @@ export function evaluationOf(metrics: Float32Array): Evaluation {
   const samples = metrics[METRICS.samples]!;
   return { loss: metrics[METRICS.lossSum]! / samples, accuracy: metrics[METRICS.correct]! / samples, samples };
 }
+
+/** An evaluation is split into about this many command buffers, each ending in a progress report. */
+export const EVALUATION_REPORTS = 16;
 
 export interface EvaluatorParts {
   plans: TrainerPlans;
@@ -28,6 +31,8 @@ export interface EvaluatorParts {
   /** The validation split's indices, the order its source is restored to after a quirks shuffle. */
   validationIndices: Uint32Array;
   own<T>(allocate: () => T): T;
+  /** Hears an evaluation's progress, once per command buffer. */
+  report(p: EvaluationProgress): void;
 }
 
 export class Evaluator {
@@ -52,7 +57,9 @@ export class Evaluator {
       const values = { step: 0x80000000 + i, seed: o.seed + epoch, lr: 0, batch_start: i * batchSize };
       steps.push({ values, dispatches: plans.evaluate(source, batch) });
     }
-    const done = submitter.submitAll(steps, evalMetrics);
+    const split = source.name === 'validation' ? 'validation' : 'test';
+    const report = (done: number) => this.parts.report({ variant: o.variant.name, split, images: Math.min(done * batchSize, count), total: count });
+    const done = submitter.submitAll(steps, evalMetrics, { perSubmit: Math.ceil(steps.length / EVALUATION_REPORTS), onDone: report });
     if (o.quirks && source.name === 'validation') this.gpu.write(source.order, validationIndices);
     if (o.quirks && source.name === 'test') this.gpu.write(source.order, Uint32Array.from({ length: count }, (_, i) => i));
     return evaluationOf(await done);

@@ -70,10 +70,19 @@ export class StepSubmitter {
     });
   }
 
-  /** Submit steps in command buffers of at most `capacity`, one after another; the last one's metrics. */
-  async submitAll(steps: ScheduledStep[], metrics: Tensor): Promise<Float32Array> {
+  /**
+   * Submit steps in command buffers of at most `perSubmit` (default, and at most, `capacity`),
+   * one after another; the last one's metrics. `onDone` hears the steps done so far as each
+   * command buffer's readback arrives.
+   */
+  async submitAll(steps: ScheduledStep[], metrics: Tensor, { perSubmit = this.capacity, onDone }: { perSubmit?: number; onDone?: (steps: number) => void } = {}): Promise<Float32Array> {
+    const size = Math.min(perSubmit, this.capacity);
     let last: Promise<Float32Array> | null = null;
-    for (let i = 0; i < steps.length; i += this.capacity) last = this.submit(steps.slice(i, i + this.capacity), metrics);
+    for (let i = 0; i < steps.length; i += size) {
+      const done = Math.min(i + size, steps.length);
+      last = this.submit(steps.slice(i, done), metrics);
+      if (onDone) last.then(() => onDone(done), () => {});
+    }
     return await last!;
   }
 }

@@ -22,6 +22,7 @@ import { epochOrder } from './shuffle.ts';
 import { splitsFor, uploadSources, withImages, type Sources, type Splits } from './sources.ts';
 import { ModelState } from './state.ts';
 import { ReadbackWindow, StepSubmitter, type ScheduledStep } from './submit.ts';
+import { Listeners } from './events.ts';
 import type { EpochMetrics, Evaluation, LayerActivation, ModelTensor, Position, TrainerEvents, TrainResult } from './types.ts';
 import { decodeWeights, encodeWeights, readModelTensors, writeWeights } from './weights.ts';
 import { Workspace } from './workspace.ts';
@@ -45,7 +46,7 @@ export class Trainer {
   private readonly evalMetrics: Tensor;
   private readonly splits: Splits;
   private readonly sources: Sources;
-  private readonly listeners: { [K in keyof TrainerEvents]: Set<TrainerEvents[K]> } = { progress: new Set(), epoch: new Set() };
+  private readonly listeners = new Listeners<TrainerEvents>();
   private readonly history: EpochMetrics[] = [];
   private position: Position = { epoch: 0, stepInEpoch: 0, globalStep: 0 };
   private epochSeconds = 0;
@@ -76,6 +77,7 @@ export class Trainer {
     this.evaluator = new Evaluator(gpu, o, {
       plans: this.plans, submitter: this.submitter, workspace, evalMetrics: this.evalMetrics,
       validationIndices: this.splits.validation, own: (allocate) => this.own(allocate),
+      report: (p) => this.listeners.emit('evaluation', p),
     });
     // Ops allocate their uniforms lazily; planning every step shape now makes them owned too.
     this.planAll();
@@ -106,12 +108,7 @@ export class Trainer {
   }
 
   on<K extends keyof TrainerEvents>(event: K, listener: TrainerEvents[K]): () => void {
-    this.listeners[event].add(listener);
-    return () => this.listeners[event].delete(listener);
-  }
-
-  private emit<K extends keyof TrainerEvents>(event: K, value: Parameters<TrainerEvents[K]>[0]): void {
-    for (const listener of this.listeners[event]) (listener as (v: typeof value) => void)(value);
+    return this.listeners.on(event, listener);
   }
 
   get stepsPerEpoch(): number {
@@ -216,7 +213,7 @@ export class Trainer {
     if (highLoss) throw new DivergenceError(this.options.variant.name, at.epoch + 1, at.stepInEpoch, highLoss);
     const { samples, loss, accuracy } = evaluationOf(metrics);
     const seconds = this.epochSeconds + (performance.now() - started) / 1000;
-    this.emit('progress', {
+    this.listeners.emit('progress', {
       variant: this.options.variant.name,
       epoch: at.epoch + 1,
       step: at.stepInEpoch,
@@ -249,7 +246,7 @@ export class Trainer {
     };
     this.history.push(metrics);
     this.position = { epoch: this.position.epoch + 1, stepInEpoch: 0, globalStep: this.position.globalStep };
-    this.emit('epoch', metrics);
+    this.listeners.emit('epoch', metrics);
   }
 
   /** Loss and accuracy on the validation or test set (eval mode unless the quirks option is on). */

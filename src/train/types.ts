@@ -36,6 +36,19 @@ export interface Progress {
   samplesPerSecond: number;
 }
 
+/**
+ * Sent while a split is evaluated (after each epoch, or by evaluate()): the batches are submitted
+ * in up to 16 command buffers, and each one's end is reported; the last report has
+ * `images === total`.
+ */
+export interface EvaluationProgress {
+  variant: string;
+  split: 'validation' | 'test';
+  /** Images evaluated so far, of the `total` this evaluation reads. */
+  images: number;
+  total: number;
+}
+
 export interface Evaluation {
   loss: number;
   accuracy: number;
@@ -67,6 +80,8 @@ export interface TrainerEvents {
   /** Every `stepsPerSubmit` steps (default 8) and at the end of each epoch's steps. */
   progress: (p: Progress) => void;
   epoch: (m: EpochMetrics) => void;
+  /** Once per command buffer of an evaluation (see EvaluationProgress). */
+  evaluation: (p: EvaluationProgress) => void;
 }
 
 /** Where a run stands. */

@@ -5,13 +5,14 @@
  * an app whose bundler moves modules around copies it or passes its URL as `worker`.
  * One worker can hold several trainers (addTrainer) on one device and one resident dataset.
  */
-import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import type { AdapterDescription } from '../gpu/device.ts';
 import type { DeviceLostInfo } from '../gpu/gpu.ts';
 import type { TrainerOptions, TrainerOptionsInput } from '../train/options.ts';
 import type { Evaluation, LayerActivation, ModelTensor, TrainResult, TrainerEvents } from '../train/types.ts';
-import type { DatasetSource, TrainerEvent, WorkerReady, WorkerSetup } from './protocol.ts';
+import type { DatasetSource, TrainerEvent, TrainerEventMessage, WorkerReady, WorkerSetup } from './protocol.ts';
 import type { WorkerTrainer } from './worker.ts';
+import { Listeners } from '../train/events.ts';
 
 export interface TrainingWorkerOptions extends WorkerSetup {
   /** The worker script's URL, or a Worker already running it. Default: worker.js beside this module. */
@@ -24,12 +25,10 @@ export interface TrainingWorkerOptions extends WorkerSetup {
   transferDataset?: boolean;
 }
 
-type Listeners = { [K in keyof TrainerEvents]: Set<TrainerEvents[K]> };
-
 /** One worker and what its trainers share: the Comlink remote, its failure, events and device loss. */
 class Connection {
   readonly failed: Promise<never>;
-  readonly listeners = new Map<number, Listeners>();
+  readonly listeners = new Map<number, Listeners<TrainerEvents>>();
   readonly lostListeners = new Set<(info: DeviceLostInfo) => void>();
   lost: DeviceLostInfo | null = null;
   ended = false;
@@ -45,6 +44,11 @@ class Connection {
       worker.addEventListener('messageerror', fail);
     });
     this.failed.catch(() => {}); // Reported through the call that is waiting, if any.
+    // Events share the port of Comlink's replies (which ignores them): each arrives before the reply after it.
+    worker.addEventListener('message', (message: MessageEvent) => {
+      const event = (message.data as Partial<TrainerEventMessage> | null)?.lenetTrainerEvent;
+      if (event) this.emit(event);
+    });
   }
 
   emit(event: TrainerEvent): void {
@@ -53,8 +57,10 @@ class Connection {
       for (const listener of this.lostListeners) listener(event.value);
       return;
     }
-    const listeners = this.listeners.get(event.trainer)?.[event.type] ?? [];
-    for (const listener of listeners) (listener as (v: typeof event.value) => void)(event.value);
+    const trainer = this.listeners.get(event.trainer);
+    if (event.type === 'progress') trainer?.emit('progress', event.value);
+    else if (event.type === 'epoch') trainer?.emit('epoch', event.value);
+    else trainer?.emit('evaluation', event.value);
   }
 
   end(): void {
@@ -78,7 +84,7 @@ export class TrainingWorker {
 
   private constructor(private readonly connection: Connection, ready: WorkerReady) {
     Object.assign(this, ready);
-    connection.listeners.set(ready.trainer, { progress: new Set(), epoch: new Set() });
+    connection.listeners.set(ready.trainer, new Listeners<TrainerEvents>());
   }
 
   /** Start a worker, load the dataset there and build its engine and trainer. */
@@ -91,11 +97,10 @@ export class TrainingWorker {
       : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     const connection = new Connection(worker, wrap<WorkerTrainer>(worker), scriptUrl);
     try {
-      const events = proxy((e: TrainerEvent) => connection.emit(e));
       const request = { ...setup, dataset: absolute(setup.dataset) };
       const buffers = transferDataset && !('url' in request.dataset)
         ? [request.dataset.train, request.dataset.test].flatMap((s) => [s.images.buffer, s.labels.buffer]) : [];
-      const ready = await Promise.race([connection.remote.setup(transfer(request, buffers), events), connection.failed]);
+      const ready = await Promise.race([connection.remote.setup(transfer(request, buffers)), connection.failed]);
       return new TrainingWorker(connection, ready);
     } catch (error) {
       worker.terminate();
@@ -121,9 +126,7 @@ export class TrainingWorker {
   }
 
   on<K extends keyof TrainerEvents>(event: K, listener: TrainerEvents[K]): () => void {
-    const listeners = this.connection.listeners.get(this.trainer)![event] as Set<TrainerEvents[K]>;
-    listeners.add(listener);
-    return () => listeners.delete(listener);
+    return this.connection.listeners.get(this.trainer)!.on(event, listener);
   }
 
   /** Called once if the worker's device is lost (as Gpu.onLost); returns an unsubscribe function. */

@@ -3,7 +3,7 @@ import type { AdapterDescription } from '../gpu/device.ts';
 import type { DeviceLostInfo } from '../gpu/gpu.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { TrainerOptions, TrainerOptionsInput } from '../train/options.ts';
-import type { EpochMetrics, Progress } from '../train/types.ts';
+import type { EpochMetrics, EvaluationProgress, Progress } from '../train/types.ts';
 
 /** A dataset already in memory (copied to the worker), or the folder URL of its four IDX files (fetched there). */
 export type DatasetSource = Dataset | { name: string; url: string };
@@ -30,4 +30,14 @@ export interface WorkerReady {
 export type TrainerEvent =
   | { type: 'progress'; trainer: number; value: Progress }
   | { type: 'epoch'; trainer: number; value: EpochMetrics }
+  | { type: 'evaluation'; trainer: number; value: EvaluationProgress }
   | { type: 'lost'; value: DeviceLostInfo };
+
+/**
+ * How the worker posts an event: on its own port, the one Comlink's replies use, so an event
+ * always arrives before the reply of the call that caused it (a Comlink proxy callback has a port
+ * of its own, and the page could see train() resolve before that epoch's event).
+ */
+export interface TrainerEventMessage {
+  lenetTrainerEvent: TrainerEvent;
+}

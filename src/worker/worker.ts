@@ -1,8 +1,8 @@
 /**
  * The worker script of TrainingWorker (shipped as dist/worker.js): one engine and one resident
  * dataset living in a Web Worker, with one or more Trainers on them, driven from the page through
- * Comlink. Trainers are named by number; events go back, tagged with it, through a callback the
- * page passes to setup().
+ * Comlink. Trainers are named by number; events go back, tagged with it, as messages of their own
+ * on the worker's port (TrainerEventMessage).
  */
 import { expose, transfer } from 'comlink';
 import { datasetFromUrl, type Dataset } from '../data/dataset.ts';
@@ -11,24 +11,28 @@ import { disposeDataset, uploadDataset, type ResidentDataset } from '../data/res
 import type { TrainerOptionsInput } from '../train/options.ts';
 import { Trainer } from '../train/trainer.ts';
 import type { Evaluation, LayerActivation, ModelTensor, TrainResult } from '../train/types.ts';
-import type { TrainerEvent, WorkerReady, WorkerSetup } from './protocol.ts';
+import type { TrainerEvent, TrainerEventMessage, WorkerReady, WorkerSetup } from './protocol.ts';
+
+/** Post an event to the page on the worker's own port (see TrainerEventMessage). */
+function post(event: TrainerEvent): void {
+  const message: TrainerEventMessage = { lenetTrainerEvent: event };
+  (globalThis as unknown as { postMessage(message: unknown): void }).postMessage(message);
+}
 
 export class WorkerTrainer {
   private gpu: Gpu | null = null;
   private data: ResidentDataset | null = null;
-  private events: (event: TrainerEvent) => void = () => {};
   private readonly trainers = new Map<number, Trainer>();
   private nextId = 0;
 
-  async setup(setup: WorkerSetup, events: (event: TrainerEvent) => void): Promise<WorkerReady> {
+  async setup(setup: WorkerSetup): Promise<WorkerReady> {
     if (this.gpu) throw new Error('this worker is already set up');
     const source = setup.dataset;
     const dataset: Dataset = 'url' in source ? await datasetFromUrl(source.name, source.url) : source;
     const gpu = await Gpu.create(setup.powerPreference ? { powerPreference: setup.powerPreference } : {});
     this.gpu = gpu;
-    this.events = events;
     this.data = uploadDataset(gpu, dataset);
-    gpu.onLost((value) => events({ type: 'lost', value }));
+    gpu.onLost((value) => post({ type: 'lost', value }));
     return this.addTrainer(setup.options);
   }
 
@@ -37,8 +41,9 @@ export class WorkerTrainer {
     if (!this.gpu || !this.data) throw new Error('this worker has no engine: it was disposed, or setup() failed');
     const trainer = new Trainer(this.gpu, this.data, options);
     const id = this.nextId++;
-    trainer.on('progress', (value) => this.events({ type: 'progress', trainer: id, value }));
-    trainer.on('epoch', (value) => this.events({ type: 'epoch', trainer: id, value }));
+    trainer.on('progress', (value) => post({ type: 'progress', trainer: id, value }));
+    trainer.on('epoch', (value) => post({ type: 'epoch', trainer: id, value }));
+    trainer.on('evaluation', (value) => post({ type: 'evaluation', trainer: id, value }));
     this.trainers.set(id, trainer);
     return {
       trainer: id, adapter: this.gpu.adapter, features: this.gpu.features, options: trainer.options,

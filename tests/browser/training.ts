@@ -10,7 +10,7 @@ import { variant, type VariantName } from '../../src/model/variants.ts';
 import type { TrainerOptionsInput } from '../../src/train/options.ts';
 import { uploadDataset, type ResidentDataset } from '../../src/data/resident.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import type { EpochMetrics, Evaluation, Progress } from '../../src/train/types.ts';
+import type { EpochMetrics, Evaluation, EvaluationProgress, Progress } from '../../src/train/types.ts';
 
 export interface TrainRequest {
   /** A URL prefix served by the test server, or base64 IDX files. */
@@ -35,6 +35,7 @@ export interface TrainReport {
   trainSize: number;
   epochs: EpochMetrics[];
   progress: Progress[];
+  evaluationProgress: EvaluationProgress[];
   evaluations: Record<string, Evaluation>;
   snapshots: Record<string, number[]>[];
   /** Gradients of each step (with snapshots). */
@@ -63,7 +64,7 @@ async function loadDataset(spec: TrainRequest['dataset']): Promise<Dataset> {
 
 async function train(request: TrainRequest): Promise<TrainReport> {
   const started = performance.now();
-  const report: TrainReport = { parameterCount: 0, stepsPerEpoch: 0, trainSize: 0, epochs: [], progress: [], evaluations: {}, snapshots: [], gradients: [], seconds: 0 };
+  const report: TrainReport = { parameterCount: 0, stepsPerEpoch: 0, trainSize: 0, epochs: [], progress: [], evaluationProgress: [], evaluations: {}, snapshots: [], gradients: [], seconds: 0 };
   gpu ??= Gpu.create();
   const engine = await gpu;
   let trainer: Trainer | null = null;
@@ -76,6 +77,7 @@ async function train(request: TrainRequest): Promise<TrainReport> {
     report.stepsPerEpoch = trainer.stepsPerEpoch;
     report.trainSize = trainer.trainSize;
     trainer.on('progress', (p) => report.progress.push(p));
+    trainer.on('evaluation', (p) => report.evaluationProgress.push(p));
     const snapshot = async () => {
       const m = trainer!.model;
       const values = [

@@ -6,7 +6,7 @@
 import type { IdxFileKey } from '../../src/data/dataset.ts';
 import {
   Gpu, Trainer, TrainingWorker, datasetFromBytes, disposeDataset, uploadDataset, variant,
-  type Dataset, type EpochMetrics, type Evaluation, type Progress, type TrainerOptionsInput,
+  type Dataset, type EpochMetrics, type Evaluation, type EvaluationProgress, type Progress, type TrainerOptionsInput,
 } from '../../src/index.ts';
 
 export interface WorkerRequest {
@@ -18,6 +18,7 @@ export interface WorkerRequest {
 export interface RunReport {
   progress: Progress[];
   epochs: EpochMetrics[];
+  evaluationProgress: EvaluationProgress[];
   evaluation: Evaluation;
   predictions: number[];
   directPredictions: number[];
@@ -28,6 +29,8 @@ export interface WorkerReport {
   main: RunReport;
   worker: RunReport & {
     firstTrainSteps: number; firstTrainStopped: boolean; adapter: string;
+    /** Events heard when train() had resolved: all of them, if events arrive before the reply. */
+    eventsAtReturn: { epochs: number; evaluations: number };
     /** Pipelines compile() created before the first step. */
     compiledPipelines: number;
     /** A second trainer added to the same worker, trained after the first, then disposed. */
@@ -49,9 +52,11 @@ async function onMainThread(dataset: Dataset, options: TrainerOptionsInput, step
   const epochs: EpochMetrics[] = [];
   trainer.on('progress', (p) => progress.push(p));
   trainer.on('epoch', (m) => epochs.push(m));
+  const evaluationProgress: EvaluationProgress[] = [];
+  trainer.on('evaluation', (p) => evaluationProgress.push(p));
   await trainer.train({ steps });
   const report = {
-    progress, epochs, evaluation: await trainer.evaluate('test'), predictions: [...await trainer.predictTest()],
+    progress, epochs, evaluationProgress, evaluation: await trainer.evaluate('test'), predictions: [...await trainer.predictTest()],
     directPredictions: [...await trainer.predict(dataset.test.images.slice(0, 5 * 784))],
     weightsBase64: encode(await trainer.exportWeights()),
   };
@@ -75,17 +80,20 @@ async function inWorker(dataset: Dataset, options: TrainerOptionsInput, steps: n
     progress.push(p);
   });
   trainer.on('epoch', (m) => epochs.push(m));
+  const evaluationProgress: EvaluationProgress[] = [];
+  trainer.on('evaluation', (p) => evaluationProgress.push(p));
   const first = await trainer.train({ steps });
   await trainer.train({ steps: steps - first.steps });
+  const eventsAtReturn = { epochs: epochs.length, evaluations: evaluationProgress.length };
   await second.train({ steps });
   const secondReport = { trainer: second.trainer, progress: secondProgress, weightsBase64: encode(await second.exportWeights()) };
   // Only this trainer goes: the worker, its device and the first trainer stay.
   await second.dispose();
   const report = {
-    progress, epochs, evaluation: await trainer.evaluate('test'), predictions: [...await trainer.predictTest()],
+    progress, epochs, evaluationProgress, evaluation: await trainer.evaluate('test'), predictions: [...await trainer.predictTest()],
     directPredictions: [...await trainer.predict(dataset.test.images.slice(0, 5 * 784))],
     weightsBase64: encode(await trainer.exportWeights()),
-    firstTrainSteps: first.steps, firstTrainStopped: first.stopped, adapter: trainer.adapter.architecture,
+    eventsAtReturn, firstTrainSteps: first.steps, firstTrainStopped: first.stopped, adapter: trainer.adapter.architecture,
     compiledPipelines, second: secondReport,
   };
   await trainer.dispose();
