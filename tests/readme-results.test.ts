@@ -45,4 +45,23 @@ test("the README's --quirks paragraph quotes the committed quirks.json", () => {
   assert.equal(quirks.verdicts.correct.map((v) => v.verdict), results.verdicts!.slice(0, 3).map((v) => v.verdict));
 });
 
+test("the README's table against the peers is the committed idle-machine bench run", () => {
+  const bench = JSON.parse(readFileSync(join(REPO, 'bench/results/peers-swiftshader-2core.json'), 'utf8')) as {
+    quick: boolean;
+    throughput: { engine: string; variant: string; batch: number; samplesPerSec: { median: number } }[];
+    ratios: { variant: string; batch: number; fastestPeer: string; oursOverFastestPeer: { min: number; median: number; max: number } }[];
+  };
+  assert.not.ok(bench.quick, 'a --quick run is a smoke test, not figures');
+  const rate = (engine: string, variant: string, batch: number) => bench.throughput.find((t) => t.engine === engine && t.variant === variant && t.batch === batch)?.samplesPerSec.median;
+  const n = (x: number) => Math.round(x).toLocaleString('en');
+  assert.is(bench.ratios.length, 8);
+  for (const r of bench.ratios) {
+    const x = r.oursOverFastestPeer;
+    const jax = rate('jax-js', r.variant, r.batch);
+    const row = `| ${DISPLAY_NAMES[r.variant]!.toLowerCase()} | ${r.batch} | ${n(rate('ours', r.variant, r.batch)!)} | ${r.fastestPeer} ${n(rate(r.fastestPeer, r.variant, r.batch)!)} `
+      + `| ${x.median.toFixed(2)}× (${x.min.toFixed(2)}–${x.max.toFixed(2)}) | ${rate('tfjs-webgpu', r.variant, r.batch)!.toFixed(1)} | ${jax === undefined ? '—' : n(jax)} |`;
+    assert.ok(readme.includes(row), `README row for ${r.variant} at ${r.batch}: ${row}`);
+  }
+});
+
 test.run();
