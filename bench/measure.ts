@@ -11,7 +11,7 @@ import type { Counts } from './counters.ts';
 import { trainingFlops } from './flops.ts';
 import type { OursConfig } from './ours.ts';
 import type { BenchApi } from './page.ts';
-import type { Engine, PeerEngine } from './peer.ts';
+import type { Engine, PeerEngine, Timed } from './peer.ts';
 import { kernelReports, perStep, type Accuracy, type Inference, type Profile, type Ratio, type Report, type Throughput } from './report.ts';
 import type { Settings } from './settings.ts';
 import { summarize } from './summary.ts';
@@ -61,9 +61,13 @@ async function compare(session: Session, s: Settings, config: OursConfig, peers:
   if (batch === s.batches[0]) {
     const inferRates = Object.fromEntries(engines.map((e) => [e, [] as number[]])) as Record<Engine, number[]>;
     const images: Partial<Record<Engine, number>> = {};
+    const infer = (engine: Engine): Promise<Timed & { samples: number }> =>
+      engine === 'ours' ? session.call('oursInfer') : session.call('peerInfer', engine, s.evalBatch);
+    // The same test images for every engine; one untimed pass first (compiling, warming caches).
+    for (const engine of engines) await infer(engine);
     for (let rep = 0; rep < s.repetitions; rep++) {
-      for (const engine of engines) {
-        const timed = engine === 'ours' ? await session.call('oursInfer') : await session.call('peerInfer', engine, s.evalBatch);
+      for (const engine of rep % 2 ? [...engines].reverse() : engines) {
+        const timed = await infer(engine);
         inferRates[engine].push(timed.samples / timed.seconds);
         images[engine] = timed.samples;
       }
@@ -132,7 +136,7 @@ export async function measure(session: Session, s: Settings, quick: boolean, com
   for (const variant of VARIANT_NAMES) {
     for (const batch of s.batches) {
       const config: OursConfig = {
-        variant, batch, trainLimit: 0, validationSize: 0, testLimit: s.oursTestImages, evalBatch: s.evalBatch, seed: s.seed,
+        variant, batch, trainLimit: 0, validationSize: 0, testLimit: s.peerData.inferImages, evalBatch: s.evalBatch, seed: s.seed,
       };
       const result = await compare(session, s, config, peersFor(variant));
       throughput.push(...result.throughput);

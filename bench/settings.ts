@@ -13,9 +13,10 @@ export interface Settings {
   steps: Record<Engine, Record<number, number>>;
   warmup: Record<Engine, Record<number, number>>;
   peers: PeerEngine[];
-  /** Test images ours evaluates per inference repetition (0: the whole test set). */
-  oursTestImages: number;
-  /** What each peer keeps resident (the peers' inference uses `inferImages` test images). */
+  /**
+   * What each peer keeps resident. Inference is timed on the first `inferImages` test images for
+   * every engine, ours included, in batches of min(evalBatch, inferImages).
+   */
   peerData: PeerData;
   evalBatch: number;
   /**
@@ -42,7 +43,6 @@ export const FULL: Settings = {
   steps: { ours: { 64: 64, 256: 32 }, 'tfjs-webgpu': { 64: 2, 256: 1 }, 'tfjs-wasm-1t': { 64: 8, 256: 2 }, 'tfjs-wasm-2t': { 64: 8, 256: 2 }, 'jax-js': { 64: 4, 256: 1 } },
   warmup: { ours: { 64: 16, 256: 8 }, ...each({ 64: 2, 256: 1 }) },
   peers: PEERS,
-  oursTestImages: 0,
   peerData: { trainImages: 4096, inferImages: 128, accuracyImages: 1000 },
   evalBatch: 500,
   accuracy: { batch: 64, steps: 50 },
@@ -56,7 +56,6 @@ export const QUICK: Settings = {
   batches: [16],
   steps: { ours: { 16: 8 }, ...each({ 16: 1 }) },
   warmup: { ours: { 16: 8 }, ...each({ 16: 1 }) },
-  oursTestImages: 1000,
   peerData: { trainImages: 512, inferImages: 32, accuracyImages: 100 },
   evalBatch: 100,
   accuracy: { batch: 16, steps: 8 },

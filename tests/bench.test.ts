@@ -64,6 +64,9 @@ test('writes a report of the right shape: all five engines, every variant, accur
         assert.ok(entry && isSummary(entry.samplesPerSec) && entry.samplesPerSec.min > 0, `${engine} ${variant} ${batch}`);
       }
       assert.ok(r.inference.some((i) => i.engine === engine && i.variant === variant && isSummary(i.samplesPerSec)), `${engine} ${variant} inference`);
+      // Every engine is timed on the same test images in the same batches.
+      const same = r.inference.filter((i) => i.variant === variant);
+      assert.equal(new Set(same.map((i) => `${i.images}@${i.batch}`)).size, 1, `${variant} inference sets ${JSON.stringify(same.map((i) => [i.engine, i.images, i.batch]))}`);
     }
   }
   assert.is(r.throughput.length, (engines.length - 1) * VARIANT_NAMES.length * batches.length + batches.length);
