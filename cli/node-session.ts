@@ -16,6 +16,33 @@ import { BrowserSession, DEFAULT_IDLE_TIMEOUT_MS, RunnerSession, startRunnerServ
 
 type Runner = Record<string, (...args: unknown[]) => unknown>;
 
+/**
+ * The page globals a session defines in this process (navigator.gpu, WebGPU's constants, the
+ * runner and its report functions), put back as they were when it closes: the process may go on
+ * (a test, another session) and must not look like a browser with WebGPU afterwards.
+ */
+class PageGlobals {
+  private readonly saved = new Map<string, PropertyDescriptor | undefined>();
+
+  define(name: string, value: unknown): void {
+    this.remember(name);
+    Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+  }
+
+  /** Note what `name` is now, before code this session runs sets it. */
+  remember(name: string): void {
+    if (!this.saved.has(name)) this.saved.set(name, Object.getOwnPropertyDescriptor(globalThis, name));
+  }
+
+  restore(): void {
+    for (const [name, before] of this.saved) {
+      if (before) Object.defineProperty(globalThis, name, before);
+      else delete (globalThis as Record<string, unknown>)[name];
+    }
+    this.saved.clear();
+  }
+}
+
 /** Calls the runner leaves to a browser: Chart.js figures need a canvas. */
 const BROWSER_CALLS = new Set(['renderFigures']);
 
@@ -28,6 +55,7 @@ export class NodeSession extends RunnerSession {
     private readonly runner: Runner, private readonly options: SessionOptions, server: http.Server, datasetUrl: string,
     /** Dawn's instance: held for the session, since a collected instance takes its devices down. */
     readonly instance: GPU,
+    private readonly globals: PageGlobals,
   ) {
     super(server, datasetUrl, options.dataDir, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   }
@@ -42,12 +70,12 @@ export class NodeSession extends RunnerSession {
     const script = await bundleToString(options.entry ?? 'cli/page/runs.ts');
     const instance = webgpu.create([]);
     // What the bundled runner reads from a page's globals.
+    const globals = new PageGlobals();
     for (const [name, value] of Object.entries(webgpu.globals)) {
-      if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+      if (!(name in globalThis)) globals.define(name, value);
     }
-    Object.defineProperty(globalThis, 'navigator', {
-      value: { gpu: instance, userAgent: `Node.js ${process.version} (webgpu package, Dawn)` }, configurable: true, writable: true,
-    });
+    globals.define('navigator', { gpu: instance, userAgent: `Node.js ${process.version} (webgpu package, Dawn)` });
+    globals.remember('runner');
     const { server, origin } = await startRunnerServer(options.dataDir, null);
     const folder = mkdtempSync(join(tmpdir(), 'lenet-runner-'));
     try {
@@ -56,14 +84,19 @@ export class NodeSession extends RunnerSession {
       await import(pathToFileURL(file).href);
     } catch (error) {
       server.close();
+      globals.restore();
       throw error;
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
     const runner = (globalThis as unknown as { runner?: Runner }).runner;
-    if (!runner) throw new Error(`${options.entry ?? 'cli/page/runs.ts'} did not set globalThis.runner`);
-    const session = new NodeSession(runner, options, server, `${origin}/data/`, instance);
-    Object.assign(globalThis, RunnerSession.bridges(() => session, options));
+    if (!runner) {
+      server.close();
+      globals.restore();
+      throw new Error(`${options.entry ?? 'cli/page/runs.ts'} did not set globalThis.runner`);
+    }
+    const session = new NodeSession(runner, options, server, `${origin}/data/`, instance, globals);
+    for (const [name, report] of Object.entries(RunnerSession.bridges(() => session, options))) globals.define(name, report);
     return session;
   }
 
@@ -96,5 +129,6 @@ export class NodeSession extends RunnerSession {
 
   protected async closeRuntime(): Promise<void> {
     if (this.figures) await this.figures.then((b) => b.close(), () => {});
+    this.globals.restore();
   }
 }

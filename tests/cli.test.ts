@@ -269,6 +269,7 @@ for (const runtime of RUNTIMES) {
     const icd = process.env.VK_ICD_FILENAMES;
     if (runtime === 'node') process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
     const seen: EvaluationProgress[] = [];
+    const navigatorBefore = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
     const session = await openSession(runtime, { dataDir: data, datasetName: 'mnist', onEvaluation: (p) => seen.push(p) });
     try {
       const request: OpenRun = {
@@ -286,6 +287,9 @@ for (const runtime of RUNTIMES) {
       await session.close();
       if (icd === undefined) delete process.env.VK_ICD_FILENAMES;
     }
+    // A node session puts the page globals it defined back: this process is no browser afterwards.
+    assert.equal(Object.getOwnPropertyDescriptor(globalThis, 'navigator'), navigatorBefore);
+    assert.is((globalThis as { runner?: unknown }).runner, undefined);
   });
 }
 
