@@ -16,9 +16,7 @@ export function greyCanvas(values: ArrayLike<number>, width: number, height: num
     const v = grey(values[p]!, scale);
     image.data.set([v, v, v, 255], p * 4);
   }
-  // A software canvas: these are tiny and drawn once, and a GPU-backed one per map (60 or so per
-  // image) cost the page tasks of over 100 ms on a slow machine.
-  canvas.getContext('2d', { willReadFrequently: true })!.putImageData(image, 0, 0);
+  canvas.getContext('2d')!.putImageData(image, 0, 0);
   return canvas;
 }
 

@@ -121,19 +121,14 @@ export class InsideView {
     try {
       for (const { model, activations } of this.shown.values()) {
         const layers = await model.activations(pixels);
-        // Until every layer is replaced the figures are a mix of two images: claim neither.
-        delete activations.dataset.image;
-        // A layer per task, each put in place of the previous image's in that task: a variant's
-        // maps built or laid out all at once took over 100 ms on a slow machine.
-        for (const [i, layer] of layers.entries()) {
+        // A layer per task: a variant's maps all at once took over 100 ms on a loaded CPU.
+        const figures = [];
+        for (const layer of layers) {
           await nextTask();
           if (ticket !== this.ticket || Number(this.select.value) !== index) return;
-          const figure = activationFigure(layer, dataset.classNames);
-          const previous = activations.children[i];
-          if (previous) previous.replaceWith(figure);
-          else activations.append(figure);
+          figures.push(activationFigure(layer, dataset.classNames));
         }
-        while (activations.children.length > layers.length) activations.lastElementChild!.remove();
+        activations.replaceChildren(...figures);
         activations.dataset.image = String(index);
       }
     } catch (error) {
