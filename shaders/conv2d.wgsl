@@ -11,17 +11,19 @@
 // channels × 16 samples (24 loads per 128 multiply-adds); 6 × 16 for six-channel maps and
 // 1 × 16 for one or two channels waste less. Workgroup-memory tiling was slower on SwiftShader.
 //
-// backwardWeight: dweight[o, col] = Σ_p dy[n, o, oh, ow] · xcol[p, col] over the n·H'·W' output
-// pixels p = (n, oh, ow), where col = (c, u, v) reads x[n, c, oh+u−pad, ow+v−pad] and the extra
-// column col = cols is all ones, giving dbias in the same pass. Tiles of 8 channels × 16 columns,
-// or 6 × 28 for six-channel maps (conv1's 25 weights and bias in one tile); unpadded convolutions
-// skip the padding checks (every column is in range). Each sum is split into chunks of
-// consecutive pixels. Pass 1 (conv_weight_partials) sums one tile over one chunk per invocation;
-// pass 2 (conv_weight_reduce) adds the chunk sums of one output in chunk order (with a single
-// chunk, pass 1 stores the sums itself). This two-level tree has a fixed order, so results are
-// bit-identical run after run, and its rounding error grows with chunk length + chunk count
-// rather than with n·H'·W'. It needs no workgroup memory: a workgroup tree reduction with
-// barriers measured 2–3× slower here on SwiftShader.
+// backwardWeight: dweight[o, c, u, v] = Σ_p dy[n, o, oh, ow] · x[n, c, oh+u−pad, ow+v−pad] over the
+// n·H'·W' output pixels p = (n, oh, ow), and dbias[o] = Σ_p dy[n, o, oh, ow] in the same pass. A
+// tile is 8 output channels × a 5 × 5 block of one input channel's kernel. Along an output row
+// each kernel row keeps a sliding window of its five input values, so a pixel loads one input
+// value per kernel row (plus 8 dy) for its 200 multiply-adds; two pixels per loop body in
+// straight-line code let SwiftShader load and store each accumulator once for both (its
+// accumulators live in memory). Each sum is split into chunks of whole output rows. Pass 1
+// (conv_weight_partials, or conv_weight_partials_column for one-column outputs) sums one tile
+// over one chunk per invocation; pass 2 (conv_weight_reduce) adds the chunk sums of one output in
+// chunk order (with a single chunk, pass 1 stores the sums itself). This two-level tree has a
+// fixed order, so results are bit-identical run after run, and its rounding error grows with
+// chunk length + chunk count rather than with n·H'·W'. It needs no workgroup memory: a workgroup
+// tree reduction with barriers measured 2–3× slower here on SwiftShader.
 
 //#include "lib/grid.wgsl"
 
@@ -55,19 +57,16 @@ struct WGrad {
   out_w: u32,
   k: u32,
   pad: i32,
-  // batch · out_h · out_w: the length of every sum
-  pixels: u32,
-  // in_channels · k · k weight columns; column `cols` is the bias
-  cols: u32,
-  col_tiles: u32,
+  // batch · out_h: the output rows (n, oh) every sum runs over
+  rows: u32,
+  // Kernel rows (and columns) are tiled in blocks of TAPS: ceil(k / TAPS).
+  blocks: u32,
   tiles: u32,
-  // Each tile's sum is split into `chunks` runs of `chunk_len` consecutive pixels.
+  // Each tile's sum is split into `chunks` runs of `chunk_rows` consecutive output rows.
   chunks: u32,
-  chunk_len: u32,
-  // Output channels per tile and column quads per tile: 8 × 4 (WIDE), or 6 × 7 for six-channel
-  // maps (SIX).
+  chunk_rows: u32,
+  // Output channels per tile (two quads).
   tile_channels: u32,
-  tile_quads: u32,
 }
 
 const WG: u32 = 64u;
@@ -79,18 +78,20 @@ const CORR_WG: u32 = 32u;
 const PARTIALS_WG: u32 = 16u;
 const LANE4 = vec4<u32>(0u, 1u, 2u, 3u);
 
-// Tile shapes are pipeline constants set by src/ops/conv2d.ts, whose tables define them; each
-// shape's registers are written out below (tap_wide, tap_six, tap_narrow; weight_tap_wide,
-// weight_tap_six), so a new shape needs its own.
+// Correlation tile shapes are pipeline constants set by src/ops/conv2d.ts, whose table defines
+// them; each shape's registers are written out below (tap_wide, tap_six, tap_narrow), so a new
+// shape needs its own.
 // Correlation tiles: output channels (8, 6 or 1) × samples (16) per invocation.
 override TILE_CHANNELS: u32;
 override TILE_SAMPLES: u32;
-// Weight-gradient tiles: 8 output channels × 16 columns, or 6 × 28 (wgrad.tile_channels and
-// wgrad.tile_quads hold the same shape for the loops); PADDED adds the padding checks.
-override WEIGHT_CHANNELS: u32;
-override PADDED: bool;
-// vec4 slots per tile and chunk in `partials`: room for the largest weight tile.
-override PARTIAL_SLOTS: u32;
+// Weight-gradient tiles: 8 output channels × a TAPS × TAPS block of one input channel's kernel.
+const TAPS = 5u;
+// vec4 slots per tile and chunk in `partials`: 10 per kernel row (KernelRow), then the bias sums.
+const BIAS_SLOT = 50u;
+const PARTIAL_SLOTS = 52u;
+// Whether a tile's taps can fall outside the input: with no padding and k a multiple of TAPS
+// every tap is in range, and the checks are left out.
+override MASKED: bool;
 
 @group(0) @binding(0) var<uniform> corr: Corr;
 @group(0) @binding(1) var<storage, read> conv_in: array<f32>;
@@ -103,8 +104,8 @@ override PARTIAL_SLOTS: u32;
 @group(0) @binding(7) var<storage, read> dy: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dweight: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dbias: array<f32>;
-// Per tile and chunk, PARTIAL_SLOTS vec4: [Q·m + q] holds channel o0 + m, columns c0 + 4q .. c0 + 4q + 3
-// (Q = tile_quads).
+// Per tile and chunk, PARTIAL_SLOTS vec4: [10r + 2v + q] holds kernel row u0 + r, column v0 + v of
+// channels o0 + 4q .. o0 + 4q + 3; [BIAS_SLOT + q] their bias sums.
 @group(0) @binding(10) var<storage, read_write> partials: array<vec4<f32>>;
 
 // Four consecutive indices from `first`, repeating the last valid one past `count`: channels and
@@ -358,210 +359,290 @@ fn conv_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workg
 
 // ---- weight and bias gradient ----
 
-// Four columns from c0 (past the bias column they repeat it): each one's input offset from
-// x[n, 0, oh, ow] (c·H·W + (u − pad)·W + v − pad) and its kernel offsets (u − pad, v − pad) for
-// the padding checks; the bias column reads no input.
-struct Columns {
-  offset: vec4<i32>,
-  dh: vec4<i32>,
-  dw: vec4<i32>,
-  is_bias: vec4<bool>,
+// A weight-gradient tile: output channels o0 .. o0 + tile_channels − 1 of input channel c, kernel
+// rows u0 .. u0 + 4 and columns v0 .. v0 + 4 (taps past k are computed and not stored).
+struct WTile {
+  o0: u32,
+  c: u32,
+  u0: u32,
+  v0: u32,
 }
 
-fn columns(c0: u32) -> Columns {
-  let col = min(vec4<u32>(c0) + LANE4, vec4<u32>(wgrad.cols));
-  let is_bias = col == vec4<u32>(wgrad.cols);
-  let kk = wgrad.k * wgrad.k;
-  let rem = col % kk;
-  let plane = vec4<i32>(select(col / kk, vec4<u32>(), is_bias) * (wgrad.in_h * wgrad.in_w));
-  let dh = select(vec4<i32>(rem / wgrad.k) - wgrad.pad, vec4<i32>(), is_bias);
-  let dw = select(vec4<i32>(rem % wgrad.k) - wgrad.pad, vec4<i32>(), is_bias);
-  return Columns(plane + dh * i32(wgrad.in_w) + dw, dh, dw, is_bias);
+fn weight_tile(tile: u32) -> WTile {
+  let v_block = tile % wgrad.blocks;
+  let u_block = (tile / wgrad.blocks) % wgrad.blocks;
+  let rest = tile / (wgrad.blocks * wgrad.blocks);
+  return WTile((rest / wgrad.in_channels) * wgrad.tile_channels, rest % wgrad.in_channels,
+               u_block * TAPS, v_block * TAPS);
 }
 
-// The four columns' values at output pixel (oh, ow), whose x[n, 0, oh, ow] is at x_p: 1 for the
-// bias column, and with padding 0 where x[n, c, oh + u − pad, ow + v − pad] falls in it. Without
-// padding every column is in range at every output pixel, and the checks are left out.
-fn column_values(padded: bool, cols: Columns, x_p: i32, oh: u32, ow: u32) -> vec4<f32> {
-  let i = vec4<u32>(x_p + cols.offset);
-  if (!padded) {
-    return select(vec4<f32>(x[i.x], x[i.y], x[i.z], x[i.w]), vec4<f32>(1.0), cols.is_bias);
-  }
-  // Negative rows and columns wrap to large u32 values, so one compare checks both ends.
-  let ok = (vec4<u32>(i32(oh) + cols.dh) < vec4<u32>(wgrad.in_h)) & (vec4<u32>(i32(ow) + cols.dw) < vec4<u32>(wgrad.in_w));
-  let j = select(vec4<u32>(), i, ok);
-  let values = select(vec4<f32>(), vec4<f32>(x[j.x], x[j.y], x[j.z], x[j.w]), ok);
-  return select(values, vec4<f32>(1.0), cols.is_bias);
+// One kernel row's input values at the current output column ow: x[…, ow + v0 + v − pad] for
+// v = 0..3 (head) and v = 4 (tail). Moving to the next column shifts one value in, so a pixel
+// loads one input value per kernel row instead of five.
+struct Window {
+  head: vec4<f32>,
+  tail: f32,
 }
 
-// A weight-gradient tile's loads: the dy offsets of its (up to 8) output channels and its
-// columns as quads (4 for WIDE tiles, 7 for SIX).
-struct WBases {
+fn shift(w: Window, next: f32) -> Window {
+  return Window(vec4<f32>(w.head.yzw, w.tail), next);
+}
+
+// x[i], or 0 where the tap falls in the padding. Callers combine the range checks with `&`, not
+// `&&`: short-circuit operators are branches, and with a few dozen of them in one loop body
+// SwiftShader's compiler took minutes and over 20 GB. (Taps past k read whatever is there: a window's
+// values move to smaller v as it slides, and those taps' sums are not stored.)
+fn x_at(i: i32, ok: bool) -> f32 {
+  let in_range = ok | !MASKED;
+  return select(0.0, x[u32(select(0, i, in_range))], in_range);
+}
+
+// One kernel row's accumulators: [2v + q] holds columns v of channel quad q (channels 4q .. 4q + 3
+// of the tile, as the four lanes).
+alias KernelRow = array<vec4<f32>, 10>;
+
+// One output pixel's contribution to one kernel row: dy of the tile's channels (g_lo, g_hi) times
+// the row's five input values.
+fn kernel_row(acc: ptr<function, KernelRow>, g_lo: vec4<f32>, g_hi: vec4<f32>, w: Window) {
+  (*acc)[0] += g_lo * w.head.x; (*acc)[1] += g_hi * w.head.x;
+  (*acc)[2] += g_lo * w.head.y; (*acc)[3] += g_hi * w.head.y;
+  (*acc)[4] += g_lo * w.head.z; (*acc)[5] += g_hi * w.head.z;
+  (*acc)[6] += g_lo * w.head.w; (*acc)[7] += g_hi * w.head.w;
+  (*acc)[8] += g_lo * w.tail; (*acc)[9] += g_hi * w.tail;
+}
+
+// A tile's running sums: the kernel rows' and the bias's.
+struct WSums {
+  acc: array<KernelRow, 5>,
+  bias_lo: vec4<f32>,
+  bias_hi: vec4<f32>,
+}
+
+// Where one output row (n, oh) reads: its five kernel rows' input rows (offsets xr, xr4, and
+// whether each lies in the input), and its dy offset.
+struct RowAt {
+  xr: vec4<i32>,
+  xr4: i32,
+  ok: vec4<bool>,
+  ok4: bool,
+  dy: u32,
+}
+
+// One output pixel's products: dy of the tile's channels at offset `i` of their planes times each
+// kernel row's window.
+fn add_products(sums: ptr<function, WSums>, rows: array<Window, 5>, i: u32, dy_lo: vec4<u32>, dy_hi: vec4<u32>) {
+  let il = dy_lo + i;
+  let ih = dy_hi + i;
+  let g_lo = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
+  let g_hi = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
+  (*sums).bias_lo += g_lo;
+  (*sums).bias_hi += g_hi;
+  kernel_row(&(*sums).acc[0], g_lo, g_hi, rows[0]);
+  kernel_row(&(*sums).acc[1], g_lo, g_hi, rows[1]);
+  kernel_row(&(*sums).acc[2], g_lo, g_hi, rows[2]);
+  kernel_row(&(*sums).acc[3], g_lo, g_hi, rows[3]);
+  kernel_row(&(*sums).acc[4], g_lo, g_hi, rows[4]);
+}
+
+// Slide the windows to output column ow and add its products. Straight-line code (no branch):
+// two calls in one loop body let each accumulator be loaded and stored once for both pixels.
+fn weight_pixel(sums: ptr<function, WSums>, win: ptr<function, array<Window, 5>>, at: RowAt, v0: u32, ow: u32,
+                dy_lo: vec4<u32>, dy_hi: vec4<u32>) {
+  // The column each kernel row shifts in: v = 4 at this pixel.
+  let next = i32(ow + v0 + 4u) - wgrad.pad;
+  let next_ok = u32(next) < wgrad.in_w;
+  (*win)[0] = shift((*win)[0], x_at(at.xr.x + next, at.ok.x & next_ok));
+  (*win)[1] = shift((*win)[1], x_at(at.xr.y + next, at.ok.y & next_ok));
+  (*win)[2] = shift((*win)[2], x_at(at.xr.z + next, at.ok.z & next_ok));
+  (*win)[3] = shift((*win)[3], x_at(at.xr.w + next, at.ok.w & next_ok));
+  (*win)[4] = shift((*win)[4], x_at(at.xr4 + next, at.ok4 & next_ok));
+  add_products(sums, *win, at.dy + ow, dy_lo, dy_hi);
+}
+
+// A kernel row's window before output column 0 (whose step shifts in v = 4): columns
+// v0 − pad + (0, 1, 2) in the head's last three lanes, v0 − pad + 3 in the tail.
+fn first_window(xr: i32, ok: bool, iw: vec4<i32>, col_ok: vec4<bool>) -> Window {
+  return Window(vec4<f32>(0.0, x_at(xr + iw.x, ok & col_ok.x), x_at(xr + iw.y, ok & col_ok.y), x_at(xr + iw.z, ok & col_ok.z)),
+                x_at(xr + iw.w, ok & col_ok.w));
+}
+
+// Where output row `row` = (n, oh) reads.
+fn row_at(tile: WTile, row: u32) -> RowAt {
+  let n = row / wgrad.out_h;
+  let oh = row % wgrad.out_h;
+  let in_w = i32(wgrad.in_w);
+  // The kernel rows' input rows ih = oh + u0 + r − pad.
+  let ih = vec4<i32>(vec4<u32>(oh + tile.u0) + LANE4) - wgrad.pad;
+  let ih4 = i32(oh + tile.u0 + 4u) - wgrad.pad;
+  let x_base = i32((n * wgrad.in_channels + tile.c) * wgrad.in_h * wgrad.in_w);
+  return RowAt(vec4<i32>(x_base) + ih * in_w, x_base + ih4 * in_w, vec4<u32>(ih) < vec4<u32>(wgrad.in_h),
+               u32(ih4) < wgrad.in_h, (n * wgrad.out_channels * wgrad.out_h + oh) * wgrad.out_w);
+}
+
+// An output row's windows set up before its column 0.
+fn first_windows(at: RowAt, iw: vec4<i32>, col_ok: vec4<bool>) -> array<Window, 5> {
+  return array<Window, 5>(first_window(at.xr.x, at.ok.x, iw, col_ok), first_window(at.xr.y, at.ok.y, iw, col_ok),
+                          first_window(at.xr.z, at.ok.z, iw, col_ok), first_window(at.xr.w, at.ok.w, iw, col_ok),
+                          first_window(at.xr4, at.ok4, iw, col_ok));
+}
+
+// A kernel row's five values at output column 0, loaded whole (for one-column outputs).
+fn whole_window(xr: i32, ok: bool, iw: vec4<i32>, col_ok: vec4<bool>, iw4: i32, ok4: bool) -> Window {
+  return Window(vec4<f32>(x_at(xr + iw.x, ok & col_ok.x), x_at(xr + iw.y, ok & col_ok.y), x_at(xr + iw.z, ok & col_ok.z),
+                          x_at(xr + iw.w, ok & col_ok.w)), x_at(xr + iw4, ok & ok4));
+}
+
+// The products of a one-column output row (conv3: 1 × 1 outputs): no window to slide, so the
+// rows need no state between them and two fit one straight-line loop body.
+fn column_pixel(sums: ptr<function, WSums>, tile: WTile, row: u32, iw: vec4<i32>, col_ok: vec4<bool>,
+                dy_lo: vec4<u32>, dy_hi: vec4<u32>) {
+  let at = row_at(tile, row);
+  let iw4 = i32(tile.v0 + 4u) - wgrad.pad;
+  let ok4 = u32(iw4) < wgrad.in_w;
+  let rows = array<Window, 5>(whole_window(at.xr.x, at.ok.x, iw, col_ok, iw4, ok4), whole_window(at.xr.y, at.ok.y, iw, col_ok, iw4, ok4),
+                              whole_window(at.xr.z, at.ok.z, iw, col_ok, iw4, ok4), whole_window(at.xr.w, at.ok.w, iw, col_ok, iw4, ok4),
+                              whole_window(at.xr4, at.ok4, iw, col_ok, iw4, ok4));
+  add_products(sums, rows, at.dy, dy_lo, dy_hi);
+}
+
+// One invocation's share of pass 1: a tile, and the chunk of output rows first .. last − 1.
+struct WJob {
+  t: u32,
+  tile: WTile,
+  first: u32,
+  last: u32,
+  // dy offsets of the tile's channels (clamped, as for the correlation tiles).
   dy_lo: vec4<u32>,
   dy_hi: vec4<u32>,
-  c0: Columns,
-  c1: Columns,
-  c2: Columns,
-  c3: Columns,
-  c4: Columns,
-  c5: Columns,
-  c6: Columns,
+  // The input columns of kernel columns v0 .. v0 + 3 at output column 0, and which are in range.
+  iw: vec4<i32>,
+  col_ok: vec4<bool>,
 }
 
-// Accumulators of a weight-gradient tile: [4m + q] (WIDE) or [7m + q] (SIX) for channel m and
-// column quad q.
-alias WAcc = array<vec4<f32>, 42>;
-
-// One output pixel of a WIDE weight-gradient tile (8 channels × 16 columns):
-// acc[4m + q] += dy(channel m) · xcol(columns of quad q).
-fn weight_tap_wide(padded: bool, acc: ptr<function, WAcc>, b: WBases, dy_p: u32, x_p: i32, oh: u32, ow: u32) {
-  let x0 = column_values(padded, b.c0, x_p, oh, ow);
-  let x1 = column_values(padded, b.c1, x_p, oh, ow);
-  let x2 = column_values(padded, b.c2, x_p, oh, ow);
-  let x3 = column_values(padded, b.c3, x_p, oh, ow);
-  let il = b.dy_lo + dy_p;
-  let ih = b.dy_hi + dy_p;
-  let gl = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
-  let gh = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
-  (*acc)[0] += gl.x * x0; (*acc)[1] += gl.x * x1; (*acc)[2] += gl.x * x2; (*acc)[3] += gl.x * x3;
-  (*acc)[4] += gl.y * x0; (*acc)[5] += gl.y * x1; (*acc)[6] += gl.y * x2; (*acc)[7] += gl.y * x3;
-  (*acc)[8] += gl.z * x0; (*acc)[9] += gl.z * x1; (*acc)[10] += gl.z * x2; (*acc)[11] += gl.z * x3;
-  (*acc)[12] += gl.w * x0; (*acc)[13] += gl.w * x1; (*acc)[14] += gl.w * x2; (*acc)[15] += gl.w * x3;
-  (*acc)[16] += gh.x * x0; (*acc)[17] += gh.x * x1; (*acc)[18] += gh.x * x2; (*acc)[19] += gh.x * x3;
-  (*acc)[20] += gh.y * x0; (*acc)[21] += gh.y * x1; (*acc)[22] += gh.y * x2; (*acc)[23] += gh.y * x3;
-  (*acc)[24] += gh.z * x0; (*acc)[25] += gh.z * x1; (*acc)[26] += gh.z * x2; (*acc)[27] += gh.z * x3;
-  (*acc)[28] += gh.w * x0; (*acc)[29] += gh.w * x1; (*acc)[30] += gh.w * x2; (*acc)[31] += gh.w * x3;
+// Chunks vary fastest between invocations: neighbouring invocations, run in lock-step, share the
+// tile and (chunks being whole rows) the column walk.
+fn weight_job(t: u32) -> WJob {
+  let tile = weight_tile(t / wgrad.chunks);
+  let first = (t % wgrad.chunks) * wgrad.chunk_rows;
+  let out_plane = wgrad.out_h * wgrad.out_w;
+  let iw = vec4<i32>(vec4<u32>(tile.v0) + LANE4) - wgrad.pad;
+  return WJob(t, tile, first, min(first + wgrad.chunk_rows, wgrad.rows), clamped4(tile.o0, wgrad.out_channels) * out_plane,
+              clamped4(tile.o0 + 4u, wgrad.out_channels) * out_plane, iw, vec4<u32>(iw) < vec4<u32>(wgrad.in_w));
 }
 
-// One output pixel of a SIX weight-gradient tile (6 channels × 28 columns, all of conv1's 25
-// weights and its bias in one tile): acc[7m + q] += dy(channel m) · xcol(columns of quad q).
-fn weight_tap_six(padded: bool, acc: ptr<function, WAcc>, b: WBases, dy_p: u32, x_p: i32, oh: u32, ow: u32) {
-  let x0 = column_values(padded, b.c0, x_p, oh, ow);
-  let x1 = column_values(padded, b.c1, x_p, oh, ow);
-  let x2 = column_values(padded, b.c2, x_p, oh, ow);
-  let x3 = column_values(padded, b.c3, x_p, oh, ow);
-  let x4 = column_values(padded, b.c4, x_p, oh, ow);
-  let x5 = column_values(padded, b.c5, x_p, oh, ow);
-  let x6 = column_values(padded, b.c6, x_p, oh, ow);
-  let il = b.dy_lo + dy_p;
-  let ih = b.dy_hi + dy_p;
-  let gl = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
-  let gh = vec2<f32>(dy[ih.x], dy[ih.y]);
-  (*acc)[0] += gl.x * x0; (*acc)[1] += gl.x * x1; (*acc)[2] += gl.x * x2; (*acc)[3] += gl.x * x3;
-    (*acc)[4] += gl.x * x4; (*acc)[5] += gl.x * x5; (*acc)[6] += gl.x * x6;
-  (*acc)[7] += gl.y * x0; (*acc)[8] += gl.y * x1; (*acc)[9] += gl.y * x2; (*acc)[10] += gl.y * x3;
-    (*acc)[11] += gl.y * x4; (*acc)[12] += gl.y * x5; (*acc)[13] += gl.y * x6;
-  (*acc)[14] += gl.z * x0; (*acc)[15] += gl.z * x1; (*acc)[16] += gl.z * x2; (*acc)[17] += gl.z * x3;
-    (*acc)[18] += gl.z * x4; (*acc)[19] += gl.z * x5; (*acc)[20] += gl.z * x6;
-  (*acc)[21] += gl.w * x0; (*acc)[22] += gl.w * x1; (*acc)[23] += gl.w * x2; (*acc)[24] += gl.w * x3;
-    (*acc)[25] += gl.w * x4; (*acc)[26] += gl.w * x5; (*acc)[27] += gl.w * x6;
-  (*acc)[28] += gh.x * x0; (*acc)[29] += gh.x * x1; (*acc)[30] += gh.x * x2; (*acc)[31] += gh.x * x3;
-    (*acc)[32] += gh.x * x4; (*acc)[33] += gh.x * x5; (*acc)[34] += gh.x * x6;
-  (*acc)[35] += gh.y * x0; (*acc)[36] += gh.y * x1; (*acc)[37] += gh.y * x2; (*acc)[38] += gh.y * x3;
-    (*acc)[39] += gh.y * x4; (*acc)[40] += gh.y * x5; (*acc)[41] += gh.y * x6;
-}
-
-// Pass 1: the sums of one tile (wgrad.tile_channels × 4·wgrad.tile_quads columns) over one chunk
-// of pixels.
-fn weight_partials(shape: u32, padded: bool, wid: vec3<u32>, nwg: vec3<u32>, lid: u32) {
-  // Chunks vary fastest: neighbouring invocations, run in lock-step, share the tile's columns
-  // and loop length.
+// Pass 1 (outputs wider than one column): one tile's sums over one chunk of whole output rows
+// (n, oh), walking each row's columns with a sliding window per kernel row.
+@compute @workgroup_size(PARTIALS_WG)
+fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                        @builtin(local_invocation_index) lid: u32) {
   let t = grid_index(wid, nwg, lid, PARTIALS_WG);
   if (t >= wgrad.tiles * wgrad.chunks) {
     return;
   }
-  let tile = t / wgrad.chunks;
-  let chunk = t % wgrad.chunks;
-  let o0 = (tile / wgrad.col_tiles) * wgrad.tile_channels;
-  let c0 = (tile % wgrad.col_tiles) * 4u * wgrad.tile_quads;
-
-  let out_plane = wgrad.out_h * wgrad.out_w;
-  let b = WBases(clamped4(o0, wgrad.out_channels) * out_plane, clamped4(o0 + 4u, wgrad.out_channels) * out_plane,
-                 columns(c0), columns(c0 + 4u), columns(c0 + 8u), columns(c0 + 12u),
-                 columns(c0 + 16u), columns(c0 + 20u), columns(c0 + 24u));
-
-  // (n, oh, ow) of the chunk's first pixel, then stepped one pixel at a time without dividing.
-  let first = chunk * wgrad.chunk_len;
-  var n = first / out_plane;
-  var oh = (first % out_plane) / wgrad.out_w;
-  var ow = first % wgrad.out_w;
-
-  var acc: WAcc;
-  let count = min(wgrad.chunk_len, wgrad.pixels - first);
-  for (var i = 0u; i < count; i++) {
-    let dy_p = n * wgrad.out_channels * out_plane + oh * wgrad.out_w + ow;
-    let x_p = i32(n * wgrad.in_channels * wgrad.in_h * wgrad.in_w + oh * wgrad.in_w + ow);
-    if (shape == WIDE) {
-      weight_tap_wide(padded, &acc, b, dy_p, x_p, oh, ow);
-    } else {
-      weight_tap_six(padded, &acc, b, dy_p, x_p, oh, ow);
+  let job = weight_job(t);
+  var sums: WSums;
+  var win: array<Window, 5>;
+  for (var row = job.first; row < job.last; row++) {
+    let at = row_at(job.tile, row);
+    win = first_windows(at, job.iw, job.col_ok);
+    var ow = 0u;
+    for (; ow + 1u < wgrad.out_w; ow += 2u) {
+      weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
+      weight_pixel(&sums, &win, at, job.tile.v0, ow + 1u, job.dy_lo, job.dy_hi);
     }
-
-    ow++;
-    let wrap_w = ow == wgrad.out_w;
-    ow = select(ow, 0u, wrap_w);
-    oh += select(0u, 1u, wrap_w);
-    let wrap_h = oh == wgrad.out_h;
-    oh = select(oh, 0u, wrap_h);
-    n += select(0u, 1u, wrap_h);
+    if (ow < wgrad.out_w) {
+      weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
+    }
   }
+  store_partials(job, sums);
+}
 
-  let slots = wgrad.tile_quads * wgrad.tile_channels;
-  if (wgrad.chunks > 1u) {
-    let base = t * PARTIAL_SLOTS;
-    for (var s = 0u; s < slots; s++) {
-      partials[base + s] = acc[s];
-    }
+// Pass 1 for one-column outputs (conv3's 1 × 1), two rows per loop body (one row is one pixel,
+// with no window to slide). Its own entry point, so each pipeline compiles only its loop.
+@compute @workgroup_size(PARTIALS_WG)
+fn conv_weight_partials_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                               @builtin(local_invocation_index) lid: u32) {
+  let t = grid_index(wid, nwg, lid, PARTIALS_WG);
+  if (t >= wgrad.tiles * wgrad.chunks) {
     return;
   }
-  // A single chunk (conv3: one output pixel per sample) is the whole sum: store it, and skip the
-  // reduce pass.
+  let job = weight_job(t);
+  var sums: WSums;
+  var row = job.first;
+  for (; row + 1u < job.last; row += 2u) {
+    column_pixel(&sums, job.tile, row, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
+    column_pixel(&sums, job.tile, row + 1u, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
+  }
+  if (row < job.last) {
+    column_pixel(&sums, job.tile, row, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
+  }
+  store_partials(job, sums);
+}
+
+// A chunk's sums into `partials`, or, with a single chunk (conv3: one output pixel per sample),
+// straight into dweight and dbias: the whole sum, with no reduce pass.
+fn store_partials(job: WJob, sums: WSums) {
+  let tile = job.tile;
+  let acc = sums.acc;
+  if (wgrad.chunks > 1u) {
+    let base = job.t * PARTIAL_SLOTS;
+    for (var r = 0u; r < TAPS; r++) {
+      for (var s = 0u; s < 10u; s++) {
+        partials[base + 10u * r + s] = acc[r][s];
+      }
+    }
+    partials[base + BIAS_SLOT] = sums.bias_lo;
+    partials[base + BIAS_SLOT + 1u] = sums.bias_hi;
+    return;
+  }
+  let bias = array<vec4<f32>, 2>(sums.bias_lo, sums.bias_hi);
   for (var m = 0u; m < wgrad.tile_channels; m++) {
-    let o = o0 + m;
+    let o = tile.o0 + m;
     if (o >= wgrad.out_channels) {
       break;
     }
-    for (var c = 0u; c < 4u * wgrad.tile_quads; c++) {
-      let col = c0 + c;
-      let sum = acc[wgrad.tile_quads * m + c / 4u][c % 4u];
-      if (col < wgrad.cols) {
-        dweight[o * wgrad.cols + col] = sum;
-      } else if (col == wgrad.cols) {
-        dbias[o] = sum;
+    for (var r = 0u; r < TAPS; r++) {
+      for (var v = 0u; v < TAPS; v++) {
+        let u = tile.u0 + r;
+        let col = tile.v0 + v;
+        if (u < wgrad.k && col < wgrad.k) {
+          dweight[((o * wgrad.in_channels + tile.c) * wgrad.k + u) * wgrad.k + col] = acc[r][2u * v + m / 4u][m % 4u];
+        }
       }
+    }
+    if (tile.c == 0u && tile.u0 == 0u && tile.v0 == 0u) {
+      dbias[o] = bias[m / 4u][m % 4u];
     }
   }
 }
 
-@compute @workgroup_size(PARTIALS_WG)
-fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                        @builtin(local_invocation_index) lid: u32) {
-  weight_partials(select(WIDE, SIX, WEIGHT_CHANNELS == 6u), PADDED, wid, nwg, lid);
-}
 
-// Pass 2: one output element (o, col) per invocation, its chunks added in chunk order; col = cols
-// is dbias[o].
+// Pass 2: one output element per invocation, dweight[o, c, u, v] or (past the weights) dbias[o],
+// its chunks added in chunk order.
 @compute @workgroup_size(WG)
 fn conv_weight_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                       @builtin(local_invocation_index) lid: u32) {
   let e = grid_index(wid, nwg, lid, WG);
-  let row = wgrad.cols + 1u;
-  if (e >= wgrad.out_channels * row) {
+  let kk = wgrad.k * wgrad.k;
+  let weights = wgrad.out_channels * wgrad.in_channels * kk;
+  if (e >= weights + wgrad.out_channels) {
     return;
   }
-  let o = e / row;
-  let col = e % row;
-  let tile_cols = 4u * wgrad.tile_quads;
-  let tile = (o / wgrad.tile_channels) * wgrad.col_tiles + col / tile_cols;
-  let slot = wgrad.tile_quads * (o % wgrad.tile_channels) + (col % tile_cols) / 4u;
-  let lane = col % 4u;
+  let is_bias = e >= weights;
+  let o = select(e / (wgrad.in_channels * kk), e - weights, is_bias);
+  let c = select((e / kk) % wgrad.in_channels, 0u, is_bias);
+  let u = select((e % kk) / wgrad.k, 0u, is_bias);
+  let v = select(e % wgrad.k, 0u, is_bias);
+  let m = o % wgrad.tile_channels;
+  let tile = (((o / wgrad.tile_channels) * wgrad.in_channels + c) * wgrad.blocks + u / TAPS) * wgrad.blocks + v / TAPS;
+  let slot = select(10u * (u % TAPS) + 2u * (v % TAPS), BIAS_SLOT, is_bias) + m / 4u;
   var sum = 0.0;
   for (var chunk = 0u; chunk < wgrad.chunks; chunk++) {
-    sum += partials[(tile * wgrad.chunks + chunk) * PARTIAL_SLOTS + slot][lane];
+    sum += partials[(tile * wgrad.chunks + chunk) * PARTIAL_SLOTS + slot][m % 4u];
   }
-  if (col < wgrad.cols) {
-    dweight[o * wgrad.cols + col] = sum;
-  } else {
+  if (is_bias) {
     dbias[o] = sum;
+  } else {
+    dweight[e] = sum;
   }
 }

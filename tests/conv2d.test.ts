@@ -145,6 +145,10 @@ test('random shapes match the reference', async () => {
     { batch: 1, inChannels: 3, outChannels: 5, height: 3, width: 5, kernelSize: 1, padding: 2 },
     // 1×1 outputs, as in conv3.
     { batch: 3, inChannels: 5, outChannels: 7, height: 3, width: 3, kernelSize: 3, padding: 0 },
+    // One-column outputs over two chunks of rows, the second with an odd count (137 + 136).
+    { batch: 91, inChannels: 2, outChannels: 3, height: 5, width: 3, kernelSize: 3, padding: 0 },
+    // A kernel larger than the weight gradient's 5 × 5 blocks: two blocks a side, the second part-used.
+    { batch: 2, inChannels: 2, outChannels: 3, height: 9, width: 8, kernelSize: 7, padding: 1 },
     // Kernel wider than the input.
     { batch: 1, inChannels: 1, outChannels: 1, height: 1, width: 2, kernelSize: 5, padding: 2 },
     // Batches past one tile of 16 samples and not a multiple of it, over every tile shape: one

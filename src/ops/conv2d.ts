@@ -18,22 +18,19 @@ const TILES = [
 ] as const;
 const TILE_SAMPLES = 16;
 /**
- * Weight-gradient tiles: output channels × weight columns, 6 × 28 for maps of at most six
- * channels (conv1's 25 weights and bias in one tile), else 8 × 16 (the shader's WEIGHT_CHANNELS,
- * with its registers written out for both).
+ * Weight-gradient tiles: 8 output channels × a 5 × 5 block of one input channel's kernel (the
+ * shader's TAPS; larger kernels take several blocks, smaller ones leave taps unstored).
  */
-const WEIGHT_TILES = [
-  { maxChannels: 6, channels: 6, columns: 28 },
-  { maxChannels: Infinity, channels: 8, columns: 16 },
-] as const;
+const WEIGHT_TILE_CHANNELS = 8;
+const WEIGHT_TILE_TAPS = 5;
 /**
- * Pixels per chunk of the weight-gradient sums. Each chunk's sum is one invocation's sequential
- * loop; longer chunks pay the per-invocation setup and the partial-sum traffic less often,
- * shorter ones leave more invocations to run in parallel.
+ * Output pixels per chunk of the weight-gradient sums, rounded up to whole output rows. Each
+ * chunk's sum is one invocation's sequential loop; longer chunks pay the per-invocation setup and
+ * the partial-sum traffic less often, shorter ones leave more invocations to run in parallel.
  */
 const CHUNK_PIXELS = 256;
-/** Floats per tile and chunk in the partial-sum buffer: the largest tile (the shader's PARTIAL_SLOTS vec4s). */
-const PARTIAL_FLOATS = Math.max(...WEIGHT_TILES.map((t) => t.channels * t.columns));
+/** Floats per tile and chunk in the partial-sum buffer (the shader's PARTIAL_SLOTS vec4s). */
+const PARTIAL_FLOATS = 52 * 4;
 
 export interface Conv2dConfig {
   batch: number;
@@ -106,27 +103,24 @@ export class Conv2d {
       w_base: k * k - 1, w_out: k * k, w_in: cin * k * k, w_row: -k, w_col: -1,
     }));
 
-    const weightTile = WEIGHT_TILES.find((t) => cout <= t.maxChannels)!;
-    const partialSlots = PARTIAL_FLOATS / 4;
-    this.partialsKernel = gpu.kernel(shader, 'conv_weight_partials', {
-      WEIGHT_CHANNELS: weightTile.channels, PADDED: p > 0, PARTIAL_SLOTS: partialSlots,
-    });
-    this.reduceKernel = gpu.kernel(shader, 'conv_weight_reduce', { PARTIAL_SLOTS: partialSlots });
-    const pixels = n * oh * ow;
-    const cols = cin * k * k;
-    const colTiles = Math.ceil((cols + 1) / weightTile.columns);
-    const tiles = Math.ceil(cout / weightTile.channels) * colTiles;
-    // Equal chunk lengths, and no empty chunk at the end.
-    const chunkLength = Math.ceil(pixels / Math.ceil(pixels / CHUNK_PIXELS));
-    const chunks = Math.ceil(pixels / chunkLength);
+    // One-column outputs (conv3) have no window to slide and take two rows per loop body instead.
+    const partialsEntry = ow === 1 ? 'conv_weight_partials_column' : 'conv_weight_partials';
+    this.partialsKernel = gpu.kernel(shader, partialsEntry, { MASKED: p > 0 || k % WEIGHT_TILE_TAPS !== 0 });
+    this.reduceKernel = gpu.kernel(shader, 'conv_weight_reduce');
+    const rows = n * oh;
+    const blocks = Math.ceil(k / WEIGHT_TILE_TAPS);
+    const tiles = Math.ceil(cout / WEIGHT_TILE_CHANNELS) * cin * blocks * blocks;
+    // Whole output rows per chunk, equal chunk lengths, and no empty chunk at the end.
+    const rowsWanted = Math.ceil(CHUNK_PIXELS / ow);
+    const chunkRows = Math.ceil(rows / Math.ceil(rows / rowsWanted));
+    const chunks = Math.ceil(rows / chunkRows);
     this.chunks = chunks;
     this.partialsInvocations = tiles * chunks;
-    this.reduceInvocations = cout * (cols + 1);
+    this.reduceInvocations = cout * (cin * k * k + 1);
     this.partials = gpu.tensor('conv2d.partials', [tiles * chunks * PARTIAL_FLOATS]);
     this.backwardWeightParams = gpu.uniform('conv2d.backwardWeight', this.partialsKernel.packUniform('wgrad', {
       out_channels: cout, in_channels: cin, in_h: h, in_w: w, out_h: oh, out_w: ow, k, pad: p,
-      pixels, cols, col_tiles: colTiles, tiles, chunks, chunk_len: chunkLength,
-      tile_channels: weightTile.channels, tile_quads: weightTile.columns / 4,
+      rows, blocks, tiles, chunks, chunk_rows: chunkRows, tile_channels: WEIGHT_TILE_CHANNELS,
     }));
   }
 
