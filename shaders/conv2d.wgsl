@@ -18,12 +18,12 @@
 // value per kernel row (plus 8 dy) for its 200 multiply-adds; two pixels per loop body in
 // straight-line code let SwiftShader load and store each accumulator once for both (its
 // accumulators live in memory). Each sum is split into chunks of whole output rows. Pass 1
-// (conv_weight_partials, or conv_weight_partials_column for one-column outputs) sums one tile
-// over one chunk per invocation; pass 2 (conv_weight_reduce) adds the chunk sums of one output in
-// chunk order (with a single chunk, pass 1 stores the sums itself). This two-level tree has a
-// fixed order, so results are bit-identical run after run, and its rounding error grows with
-// chunk length + chunk count rather than with n·H'·W'. It needs no workgroup memory: a workgroup
-// tree reduction with barriers measured 2–3× slower here on SwiftShader.
+// (conv_weight_partials) sums one tile over one chunk per invocation; pass 2
+// (conv_weight_reduce) adds the chunk sums of one output in chunk order (with a single chunk,
+// pass 1 stores the sums itself). This two-level tree has a fixed order, so results are
+// bit-identical run after run, and its rounding error grows with chunk length + chunk count
+// rather than with n·H'·W'. It needs no workgroup memory: a workgroup tree reduction with
+// barriers measured 2–3× slower here on SwiftShader.
 
 //#include "lib/grid.wgsl"
 
@@ -92,6 +92,8 @@ const PARTIAL_SLOTS = 52u;
 // Whether a tile's taps can fall outside the input: with no padding and k a multiple of TAPS
 // every tap is in range, and the checks are left out.
 override MASKED: bool;
+// Whether the output is one column wide (conv3), where pass 1 takes two rows per loop body.
+override COLUMN: bool;
 
 @group(0) @binding(0) var<uniform> corr: Corr;
 @group(0) @binding(1) var<storage, read> conv_in: array<f32>;
@@ -530,8 +532,9 @@ fn weight_job(t: u32) -> WJob {
               clamped4(tile.o0 + 4u, wgrad.out_channels) * out_plane, iw, vec4<u32>(iw) < vec4<u32>(wgrad.in_w));
 }
 
-// Pass 1 (outputs wider than one column): one tile's sums over one chunk of whole output rows
-// (n, oh), walking each row's columns with a sliding window per kernel row.
+// Pass 1: one tile's sums over one chunk of whole output rows (n, oh), walking each row's columns
+// with a sliding window per kernel row; for one-column outputs (COLUMN: conv3's 1 × 1) one row is
+// one pixel, with no window to slide, and two rows go in one loop body instead.
 @compute @workgroup_size(PARTIALS_WG)
 fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                         @builtin(local_invocation_index) lid: u32) {
@@ -541,40 +544,29 @@ fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
   }
   let job = weight_job(t);
   var sums: WSums;
-  var win: array<Window, 5>;
-  for (var row = job.first; row < job.last; row++) {
-    let at = row_at(job.tile, row);
-    win = first_windows(at, job.iw, job.col_ok);
-    var ow = 0u;
-    for (; ow + 1u < wgrad.out_w; ow += 2u) {
-      weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
-      weight_pixel(&sums, &win, at, job.tile.v0, ow + 1u, job.dy_lo, job.dy_hi);
+  if (COLUMN) {
+    var row = job.first;
+    for (; row + 1u < job.last; row += 2u) {
+      column_pixel(&sums, job.tile, row, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
+      column_pixel(&sums, job.tile, row + 1u, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
     }
-    if (ow < wgrad.out_w) {
-      weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
+    if (row < job.last) {
+      column_pixel(&sums, job.tile, row, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
     }
-  }
-  store_partials(job, sums);
-}
-
-// Pass 1 for one-column outputs (conv3's 1 × 1), two rows per loop body (one row is one pixel,
-// with no window to slide). Its own entry point, so each pipeline compiles only its loop.
-@compute @workgroup_size(PARTIALS_WG)
-fn conv_weight_partials_column(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                               @builtin(local_invocation_index) lid: u32) {
-  let t = grid_index(wid, nwg, lid, PARTIALS_WG);
-  if (t >= wgrad.tiles * wgrad.chunks) {
-    return;
-  }
-  let job = weight_job(t);
-  var sums: WSums;
-  var row = job.first;
-  for (; row + 1u < job.last; row += 2u) {
-    column_pixel(&sums, job.tile, row, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
-    column_pixel(&sums, job.tile, row + 1u, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
-  }
-  if (row < job.last) {
-    column_pixel(&sums, job.tile, row, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
+  } else {
+    var win: array<Window, 5>;
+    for (var row = job.first; row < job.last; row++) {
+      let at = row_at(job.tile, row);
+      win = first_windows(at, job.iw, job.col_ok);
+      var ow = 0u;
+      for (; ow + 1u < wgrad.out_w; ow += 2u) {
+        weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
+        weight_pixel(&sums, &win, at, job.tile.v0, ow + 1u, job.dy_lo, job.dy_hi);
+      }
+      if (ow < wgrad.out_w) {
+        weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
+      }
+    }
   }
   store_partials(job, sums);
 }

@@ -104,8 +104,7 @@ export class Conv2d {
     }));
 
     // One-column outputs (conv3) have no window to slide and take two rows per loop body instead.
-    const partialsEntry = ow === 1 ? 'conv_weight_partials_column' : 'conv_weight_partials';
-    this.partialsKernel = gpu.kernel(shader, partialsEntry, { MASKED: p > 0 || k % WEIGHT_TILE_TAPS !== 0 });
+    this.partialsKernel = gpu.kernel(shader, 'conv_weight_partials', { MASKED: p > 0 || k % WEIGHT_TILE_TAPS !== 0, COLUMN: ow === 1 });
     this.reduceKernel = gpu.kernel(shader, 'conv_weight_reduce');
     const rows = n * oh;
     const blocks = Math.ceil(k / WEIGHT_TILE_TAPS);
