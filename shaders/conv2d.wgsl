@@ -430,22 +430,6 @@ struct RowAt {
   dy: u32,
 }
 
-// One output pixel's products: dy of the tile's channels at offset `i` of their planes times each
-// kernel row's window.
-fn add_products(sums: ptr<function, WSums>, rows: array<Window, 5>, i: u32, dy_lo: vec4<u32>, dy_hi: vec4<u32>) {
-  let il = dy_lo + i;
-  let ih = dy_hi + i;
-  let g_lo = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
-  let g_hi = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
-  (*sums).bias_lo += g_lo;
-  (*sums).bias_hi += g_hi;
-  kernel_row(&(*sums).acc[0], g_lo, g_hi, rows[0]);
-  kernel_row(&(*sums).acc[1], g_lo, g_hi, rows[1]);
-  kernel_row(&(*sums).acc[2], g_lo, g_hi, rows[2]);
-  kernel_row(&(*sums).acc[3], g_lo, g_hi, rows[3]);
-  kernel_row(&(*sums).acc[4], g_lo, g_hi, rows[4]);
-}
-
 // Slide the windows to output column ow and add its products. Straight-line code (no branch):
 // two calls in one loop body let each accumulator be loaded and stored once for both pixels.
 fn weight_pixel(sums: ptr<function, WSums>, win: ptr<function, array<Window, 5>>, at: RowAt, v0: u32, ow: u32,
@@ -458,7 +442,17 @@ fn weight_pixel(sums: ptr<function, WSums>, win: ptr<function, array<Window, 5>>
   (*win)[2] = shift((*win)[2], x_at(at.xr.z + next, at.ok.z & next_ok));
   (*win)[3] = shift((*win)[3], x_at(at.xr.w + next, at.ok.w & next_ok));
   (*win)[4] = shift((*win)[4], x_at(at.xr4 + next, at.ok4 & next_ok));
-  add_products(sums, *win, at.dy + ow, dy_lo, dy_hi);
+  let il = dy_lo + at.dy + ow;
+  let ih = dy_hi + at.dy + ow;
+  let g_lo = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
+  let g_hi = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
+  (*sums).bias_lo += g_lo;
+  (*sums).bias_hi += g_hi;
+  kernel_row(&(*sums).acc[0], g_lo, g_hi, (*win)[0]);
+  kernel_row(&(*sums).acc[1], g_lo, g_hi, (*win)[1]);
+  kernel_row(&(*sums).acc[2], g_lo, g_hi, (*win)[2]);
+  kernel_row(&(*sums).acc[3], g_lo, g_hi, (*win)[3]);
+  kernel_row(&(*sums).acc[4], g_lo, g_hi, (*win)[4]);
 }
 
 // A kernel row's window before output column 0 (whose step shifts in v = 4): columns
@@ -488,23 +482,13 @@ fn first_windows(at: RowAt, iw: vec4<i32>, col_ok: vec4<bool>) -> array<Window, 
                           first_window(at.xr4, at.ok4, iw, col_ok));
 }
 
-// A kernel row's five values at output column 0, loaded whole (for one-column outputs).
-fn whole_window(xr: i32, ok: bool, iw: vec4<i32>, col_ok: vec4<bool>, iw4: i32, ok4: bool) -> Window {
-  return Window(vec4<f32>(x_at(xr + iw.x, ok & col_ok.x), x_at(xr + iw.y, ok & col_ok.y), x_at(xr + iw.z, ok & col_ok.z),
-                          x_at(xr + iw.w, ok & col_ok.w)), x_at(xr + iw4, ok & ok4));
-}
-
-// The products of a one-column output row (conv3: 1 × 1 outputs): no window to slide, so the
-// rows need no state between them and two fit one straight-line loop body.
+// The products of a one-column output row (conv3: 1 × 1 outputs): its windows set up and slid
+// once. They hold no state between rows, so two rows fit one straight-line loop body.
 fn column_pixel(sums: ptr<function, WSums>, tile: WTile, row: u32, iw: vec4<i32>, col_ok: vec4<bool>,
                 dy_lo: vec4<u32>, dy_hi: vec4<u32>) {
   let at = row_at(tile, row);
-  let iw4 = i32(tile.v0 + 4u) - wgrad.pad;
-  let ok4 = u32(iw4) < wgrad.in_w;
-  let rows = array<Window, 5>(whole_window(at.xr.x, at.ok.x, iw, col_ok, iw4, ok4), whole_window(at.xr.y, at.ok.y, iw, col_ok, iw4, ok4),
-                              whole_window(at.xr.z, at.ok.z, iw, col_ok, iw4, ok4), whole_window(at.xr.w, at.ok.w, iw, col_ok, iw4, ok4),
-                              whole_window(at.xr4, at.ok4, iw, col_ok, iw4, ok4));
-  add_products(sums, rows, at.dy, dy_lo, dy_hi);
+  var win = first_windows(at, iw, col_ok);
+  weight_pixel(sums, &win, at, tile.v0, 0u, dy_lo, dy_hi);
 }
 
 // One invocation's share of pass 1: a tile, and the chunk of output rows first .. last − 1.
