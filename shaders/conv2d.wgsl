@@ -10,6 +10,13 @@
 // spends most of its time on buffer loads (each a per-lane gather), so tiles are large: 8
 // channels × 16 samples (24 loads per 128 multiply-adds); 6 × 16 for six-channel maps and
 // 1 × 16 for one or two channels waste less. Workgroup-memory tiling was slower on SwiftShader.
+// With k = 5, more than six output channels and rows wide enough (conv2), the forward pass uses
+// row tiles instead: 8 channels × 4 samples × 5 adjacent output columns, a kernel row per loop
+// step. The five columns share one load of each input value, and each accumulator is loaded and
+// stored once per kernel row instead of once per tap (SwiftShader keeps them in memory): 76 loads
+// per 800 multiply-adds. Kernel rows outside the input are skipped; padding columns read 0.
+// backwardInput keeps the tap walk, which visits only in-range taps: with its padding of k − 1 − p
+// row tiles would multiply 1.5× as many terms for conv2's dx, mostly zeros.
 //
 // backwardWeight: dweight[o, c, u, v] = Σ_p dy[n, o, oh, ow] · x[n, c, oh+u−pad, ow+v−pad] over the
 // n·H'·W' output pixels p = (n, oh, ow), and dbias[o] = Σ_p dy[n, o, oh, ow] in the same pass. A
@@ -41,6 +48,8 @@ struct Corr {
   sample_tiles: u32,
   channel_tiles: u32,
   tiles: u32,
+  // Row tiles: blocks of ROW_COLUMNS output columns per output row.
+  column_blocks: u32,
   w_base: i32,
   w_out: i32,
   w_in: i32,
@@ -89,11 +98,15 @@ const TAPS = 5u;
 // vec4 slots per tile and chunk in `partials`: 10 per kernel row (KernelRow), then the bias sums.
 const BIAS_SLOT = 50u;
 const PARTIAL_SLOTS = 52u;
-// Whether a tile's taps can fall outside the input: with no padding and k a multiple of TAPS
-// every tap is in range, and the checks are left out.
+// Whether a tile's taps can fall outside the input: with no padding (and, for the weight
+// gradient, k a multiple of TAPS) every tap is in range, and the checks are left out.
 override MASKED: bool;
 // Whether the output is one column wide (conv3), where pass 1 takes two rows per loop body.
 override COLUMN: bool;
+// Whether conv_forward uses row tiles (k = 5, set by src/ops/conv2d.ts): 8 channels × 4 samples
+// × ROW_COLUMNS adjacent output columns of one output row.
+override ROW_TILES: bool = false;
+const ROW_COLUMNS = 5u;
 
 @group(0) @binding(0) var<uniform> corr: Corr;
 @group(0) @binding(1) var<storage, read> conv_in: array<f32>;
@@ -331,12 +344,141 @@ fn store_tile(tile: Tile, channels: u32, acc: array<vec4<f32>, 32>, bias: array<
   }
 }
 
-// The biases of a tile's (up to 8) channels.
-fn tile_bias(tile: Tile) -> array<f32, 8> {
-  let lo = clamped4(tile.o0, corr.out_channels);
-  let hi = clamped4(tile.o0 + 4u, corr.out_channels);
+// The biases of a tile's (up to 8) channels from o0.
+fn tile_bias(o0: u32) -> array<f32, 8> {
+  let lo = clamped4(o0, corr.out_channels);
+  let hi = clamped4(o0 + 4u, corr.out_channels);
   return array<f32, 8>(conv_bias[lo.x], conv_bias[lo.y], conv_bias[lo.z], conv_bias[lo.w],
                        conv_bias[hi.x], conv_bias[hi.y], conv_bias[hi.z], conv_bias[hi.w]);
+}
+
+
+// ---- row tiles (forward, k = 5) ----
+
+// A row tile: channels o0 .. o0 + 7, samples n0 .. n0 + 3, output row oh, columns ow0 .. ow0 + 4.
+// Sample groups vary fastest between invocations (as in tile_at), so the lanes of a SIMD group
+// share the channels, the row and hence the kernel-row range.
+struct RowTile {
+  o0: u32,
+  n0: u32,
+  oh: i32,
+  ow0: i32,
+}
+
+fn row_tile_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> RowTile {
+  let t = grid_index(wid, nwg, lid, CORR_WG);
+  let rest = t / corr.sample_tiles;
+  let pos = rest / corr.channel_tiles;
+  return RowTile((rest % corr.channel_tiles) * 8u, (t % corr.sample_tiles) * 4u,
+                 i32(pos / corr.column_blocks), i32((pos % corr.column_blocks) * ROW_COLUMNS));
+}
+
+// The nine input values one kernel row of a row tile reads, input columns ow0 − pad + j for
+// j = 0..8 (a: 0..3, b: 4..7, c: 8); 0 in the padding.
+struct RowInput {
+  a: vec4<f32>,
+  b: vec4<f32>,
+  c: f32,
+}
+
+// conv_in[i], or 0 where the column is in the padding. Without padding (MASKED false) no column
+// of a stored output is out of range; the columns past the row's end that a last, partial block
+// reads feed only outputs that are not stored (and WebGPU clamps reads at the buffer's end).
+fn in_at(i: i32, ok: bool) -> f32 {
+  let in_range = ok | !MASKED;
+  return select(0.0, conv_in[u32(select(0, i, in_range))], in_range);
+}
+
+// One input row at offset `row`, at the columns `iw` (a, b; c = b.x + 4) and their range checks.
+fn row_input(row: i32, iw_a: vec4<i32>, iw_b: vec4<i32>, ok_a: vec4<bool>, ok_b: vec4<bool>, ok_c: bool) -> RowInput {
+  return RowInput(vec4<f32>(in_at(row + iw_a.x, ok_a.x), in_at(row + iw_a.y, ok_a.y), in_at(row + iw_a.z, ok_a.z), in_at(row + iw_a.w, ok_a.w)),
+                  vec4<f32>(in_at(row + iw_b.x, ok_b.x), in_at(row + iw_b.y, ok_b.y), in_at(row + iw_b.z, ok_b.z), in_at(row + iw_b.w, ok_b.w)),
+                  in_at(row + iw_b.x + 4, ok_c));
+}
+
+// One kernel row's products for one sample and channel quad: column p gets Σ_v w[v]·x[p + v].
+// Each accumulator is loaded and stored once for its five taps (the tap walk of `correlate`
+// loads and stores every accumulator once per tap).
+fn row_products(acc: ptr<function, array<vec4<f32>, 5>>, w: array<vec4<f32>, 5>, r: RowInput) {
+  (*acc)[0] += w[0] * r.a.x + w[1] * r.a.y + w[2] * r.a.z + w[3] * r.a.w + w[4] * r.b.x;
+  (*acc)[1] += w[0] * r.a.y + w[1] * r.a.z + w[2] * r.a.w + w[3] * r.b.x + w[4] * r.b.y;
+  (*acc)[2] += w[0] * r.a.z + w[1] * r.a.w + w[2] * r.b.x + w[3] * r.b.y + w[4] * r.b.z;
+  (*acc)[3] += w[0] * r.a.w + w[1] * r.b.x + w[2] * r.b.y + w[3] * r.b.z + w[4] * r.b.w;
+  (*acc)[4] += w[0] * r.b.x + w[1] * r.b.y + w[2] * r.b.z + w[3] * r.b.w + w[4] * r.c;
+}
+
+// The five taps of one kernel row, at kernel offset wo, for the four channels at w_quad.
+fn row_weights(w_quad: vec4<i32>, wo: i32) -> array<vec4<f32>, 5> {
+  let step = corr.w_col;
+  return array<vec4<f32>, 5>(gather_weight(w_quad + wo), gather_weight(w_quad + wo + step),
+                             gather_weight(w_quad + wo + 2 * step), gather_weight(w_quad + wo + 3 * step),
+                             gather_weight(w_quad + wo + 4 * step));
+}
+
+// Store sample n0 + s of channel quad q (plus its biases): the columns and channels that exist.
+fn store_row(tile: RowTile, q: u32, s: u32, acc: array<vec4<f32>, 5>, bias: vec4<f32>) {
+  let n = tile.n0 + s;
+  if (n >= corr.batch) {
+    return;
+  }
+  let plane = corr.out_h * corr.out_w;
+  let row = u32(tile.oh) * corr.out_w;
+  for (var p = 0u; p < ROW_COLUMNS; p++) {
+    let ow = u32(tile.ow0) + p;
+    if (ow >= corr.out_w) {
+      return;
+    }
+    let value = acc[p] + bias;
+    for (var l = 0u; l < 4u; l++) {
+      let o = tile.o0 + 4u * q + l;
+      if (o < corr.out_channels) {
+        conv_out[(n * corr.out_channels + o) * plane + row + ow] = value[l];
+      }
+    }
+  }
+}
+
+// A row tile's outputs: per input channel and in-range kernel row, nine input values per sample
+// and five taps per channel serve 8 × 4 × 5 outputs' 5 taps (76 loads per 800 multiply-adds).
+fn row_correlate(tile: RowTile) {
+  // acc[4q + s][p]: channel quad q, sample n0 + s, column ow0 + p.
+  var acc: array<array<vec4<f32>, 5>, 8>;
+  let in_w = i32(corr.in_w);
+  let plane = i32(corr.in_h * corr.in_w);
+  let samples = vec4<i32>(clamped4(tile.n0, corr.batch)) * (i32(corr.in_channels) * plane);
+  let w_lo = vec4<i32>(clamped4(tile.o0, corr.out_channels)) * corr.w_out + corr.w_base;
+  let w_hi = vec4<i32>(clamped4(tile.o0 + 4u, corr.out_channels)) * corr.w_out + corr.w_base;
+  let iw_a = vec4<i32>(tile.ow0 - corr.pad) + vec4<i32>(LANE4);
+  let iw_b = iw_a + 4;
+  let ok_a = vec4<u32>(iw_a) < vec4<u32>(corr.in_w);
+  let ok_b = vec4<u32>(iw_b) < vec4<u32>(corr.in_w);
+  let ok_c = u32(iw_b.x + 4) < corr.in_w;
+  // The kernel rows whose input row oh + u − pad is inside the input.
+  let u_lo = max(0, corr.pad - tile.oh);
+  let u_hi = min(5, i32(corr.in_h) + corr.pad - tile.oh);
+  for (var c = 0; c < i32(corr.in_channels); c++) {
+    for (var u = u_lo; u < u_hi; u++) {
+      let row = c * plane + (tile.oh + u - corr.pad) * in_w;
+      let wo = c * corr.w_in + u * corr.w_row;
+      let wl = row_weights(w_lo, wo);
+      let wh = row_weights(w_hi, wo);
+      let x0 = row_input(samples.x + row, iw_a, iw_b, ok_a, ok_b, ok_c);
+      let x1 = row_input(samples.y + row, iw_a, iw_b, ok_a, ok_b, ok_c);
+      let x2 = row_input(samples.z + row, iw_a, iw_b, ok_a, ok_b, ok_c);
+      let x3 = row_input(samples.w + row, iw_a, iw_b, ok_a, ok_b, ok_c);
+      row_products(&acc[0], wl, x0); row_products(&acc[1], wl, x1);
+      row_products(&acc[2], wl, x2); row_products(&acc[3], wl, x3);
+      row_products(&acc[4], wh, x0); row_products(&acc[5], wh, x1);
+      row_products(&acc[6], wh, x2); row_products(&acc[7], wh, x3);
+    }
+  }
+  let bias = tile_bias(tile.o0);
+  let b_lo = vec4<f32>(bias[0], bias[1], bias[2], bias[3]);
+  let b_hi = vec4<f32>(bias[4], bias[5], bias[6], bias[7]);
+  store_row(tile, 0u, 0u, acc[0], b_lo); store_row(tile, 0u, 1u, acc[1], b_lo);
+  store_row(tile, 0u, 2u, acc[2], b_lo); store_row(tile, 0u, 3u, acc[3], b_lo);
+  store_row(tile, 1u, 0u, acc[4], b_hi); store_row(tile, 1u, 1u, acc[5], b_hi);
+  store_row(tile, 1u, 2u, acc[6], b_hi); store_row(tile, 1u, 3u, acc[7], b_hi);
 }
 
 @compute @workgroup_size(CORR_WG)
@@ -345,8 +487,12 @@ fn conv_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   if (!live(wid, nwg, lid)) {
     return;
   }
+  if (ROW_TILES) {
+    row_correlate(row_tile_at(wid, nwg, lid));
+    return;
+  }
   let tile = tile_at(wid, nwg, lid, TILE_CHANNELS, TILE_SAMPLES);
-  store_tile(tile, TILE_CHANNELS, correlate(tile_shape(), tile), tile_bias(tile));
+  store_tile(tile, TILE_CHANNELS, correlate(tile_shape(), tile), tile_bias(tile.o0));
 }
 
 @compute @workgroup_size(CORR_WG)

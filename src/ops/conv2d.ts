@@ -2,7 +2,7 @@
 import shader from '../../shaders/conv2d.wgsl';
 import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
-import type { Kernel } from '../gpu/kernel.ts';
+import type { Kernel, PipelineConstants } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
 import { nonNegativeInteger, positiveIntegers, refuse } from './validate.ts';
 
@@ -17,6 +17,13 @@ const TILES = [
   { maxChannels: Infinity, channels: 8 },
 ] as const;
 const TILE_SAMPLES = 16;
+/**
+ * Row tiles of the forward pass (the shader's ROW_TILES, for k = 5): 8 output channels × 4
+ * samples × ROW_COLUMNS adjacent output columns. They pay off when the 8 channels are filled
+ * (more than 6: six-channel maps have the 6 × 16 tile) and a row's last block computes few unused
+ * columns.
+ */
+const ROW_TILE = { kernelSize: 5, channels: 8, samples: 4, columns: 5, minChannels: 7, maxUnusedShare: 0.2 } as const;
 /**
  * Weight-gradient tiles: 8 output channels × a 5 × 5 block of one input channel's kernel (the
  * shader's TAPS; larger kernels take several blocks, smaller ones leave taps unstored).
@@ -86,7 +93,7 @@ export class Conv2d {
     this.weightShape = [cout, cin, k, k];
     this.biasShape = [cout];
 
-    const forward = correlation(cout, cin, oh, ow, h, w, n, k, p);
+    const forward = correlation(cout, cin, oh, ow, h, w, n, k, p, { rowTilesAllowed: true });
     this.forwardKernel = gpu.kernel(shader, 'conv_forward', forward.constants);
     this.forwardInvocations = forward.invocations;
     this.forwardParams = gpu.uniform('conv2d.forward', this.forwardKernel.packUniform('corr', {
@@ -158,22 +165,26 @@ export class Conv2d {
 /**
  * Uniform values of a correlation producing `outChannels` planes of outH×outW from `inChannels`
  * planes of inH×inW, the pipeline constants of its tile shape, and the number of invocations it
- * needs: one per tile of channels × samples at one output position.
+ * needs: one per tile of channels × samples at one output position, or (the forward pass, which
+ * allows row tiles) one per row tile of channels × samples × columns of one output row.
  */
 function correlation(
   outChannels: number, inChannels: number, outH: number, outW: number, inH: number, inW: number,
-  batch: number, k: number, pad: number,
-): { values: Record<string, number>; constants: Record<string, number>; invocations: number } {
+  batch: number, k: number, pad: number, { rowTilesAllowed = false } = {},
+): { values: Record<string, number>; constants: PipelineConstants; invocations: number } {
   const tile = TILES.find((t) => outChannels <= t.maxChannels)!;
-  const sampleTiles = Math.ceil(batch / TILE_SAMPLES);
-  const channelTiles = Math.ceil(outChannels / tile.channels);
-  const tiles = channelTiles * sampleTiles * outH * outW;
+  const columnBlocks = Math.ceil(outW / ROW_TILE.columns);
+  const rowTiles = rowTilesAllowed && k === ROW_TILE.kernelSize && outChannels >= ROW_TILE.minChannels &&
+    columnBlocks * ROW_TILE.columns <= (1 + ROW_TILE.maxUnusedShare) * outW;
+  const sampleTiles = Math.ceil(batch / (rowTiles ? ROW_TILE.samples : TILE_SAMPLES));
+  const channelTiles = Math.ceil(outChannels / (rowTiles ? ROW_TILE.channels : tile.channels));
+  const tiles = channelTiles * sampleTiles * outH * (rowTiles ? columnBlocks : outW);
   return {
     values: {
       out_channels: outChannels, in_channels: inChannels, in_h: inH, in_w: inW, out_h: outH, out_w: outW, k, pad,
-      batch, sample_tiles: sampleTiles, channel_tiles: channelTiles, tiles,
+      batch, sample_tiles: sampleTiles, channel_tiles: channelTiles, tiles, column_blocks: columnBlocks,
     },
-    constants: { TILE_CHANNELS: tile.channels, TILE_SAMPLES },
+    constants: { TILE_CHANNELS: tile.channels, TILE_SAMPLES, ...(rowTilesAllowed ? { ROW_TILES: rowTiles, MASKED: pad > 0 } : {}) },
     invocations: tiles,
   };
 }
