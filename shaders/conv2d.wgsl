@@ -10,13 +10,13 @@
 // spends most of its time on buffer loads (each a per-lane gather), so tiles are large: 8
 // channels × 16 samples (24 loads per 128 multiply-adds); 6 × 16 for six-channel maps and
 // 1 × 16 for one or two channels waste less. Workgroup-memory tiling was slower on SwiftShader.
-// With k = 5, more than six output channels and rows wide enough (conv2), the forward pass uses
-// row tiles instead: 8 channels × 4 samples × 5 adjacent output columns, a kernel row per loop
-// step. The five columns share one load of each input value, and each accumulator is loaded and
-// stored once per kernel row instead of once per tap (SwiftShader keeps them in memory): 76 loads
-// per 800 multiply-adds. Kernel rows outside the input are skipped; padding columns read 0.
-// backwardInput keeps the tap walk, which visits only in-range taps: with its padding of k − 1 − p
-// row tiles would multiply 1.5× as many terms for conv2's dx, mostly zeros.
+// With k = 5, three or more output channels and rows wide enough (conv1, conv2), the forward pass
+// uses row tiles instead: 8 (or 6) channels × 4 samples × 5 adjacent output columns, a kernel row
+// per loop step. The five columns share one load of each input value, and each accumulator is
+// loaded and stored once per kernel row instead of once per tap (SwiftShader keeps them in
+// memory): 76 loads per 800 multiply-adds. Kernel rows outside the input are skipped; padding
+// columns read 0. backwardInput keeps the tap walk, which visits only in-range taps: with its
+// padding of k − 1 − p, row tiles would multiply 1.5× as many terms for conv2's dx, mostly zeros.
 //
 // backwardWeight: dweight[o, c, u, v] = Σ_p dy[n, o, oh, ow] · x[n, c, oh+u−pad, ow+v−pad] over the
 // n·H'·W' output pixels p = (n, oh, ow), and dbias[o] = Σ_p dy[n, o, oh, ow] in the same pass. A
@@ -103,8 +103,8 @@ const PARTIAL_SLOTS = 52u;
 override MASKED: bool;
 // Whether the output is one column wide (conv3), where pass 1 takes two rows per loop body.
 override COLUMN: bool;
-// Whether conv_forward uses row tiles (k = 5, set by src/ops/conv2d.ts): 8 channels × 4 samples
-// × ROW_COLUMNS adjacent output columns of one output row.
+// Whether conv_forward uses row tiles (k = 5, set by src/ops/conv2d.ts): TILE_CHANNELS (8 or 6)
+// channels × 4 samples × ROW_COLUMNS adjacent output columns of one output row.
 override ROW_TILES: bool = false;
 const ROW_COLUMNS = 5u;
 
@@ -355,7 +355,8 @@ fn tile_bias(o0: u32) -> array<f32, 8> {
 
 // ---- row tiles (forward, k = 5) ----
 
-// A row tile: channels o0 .. o0 + 7, samples n0 .. n0 + 3, output row oh, columns ow0 .. ow0 + 4.
+// A row tile: channels o0 .. o0 + TILE_CHANNELS − 1, samples n0 .. n0 + 3, output row oh, columns
+// ow0 .. ow0 + 4.
 // Sample groups vary fastest between invocations (as in tile_at), so the lanes of a SIMD group
 // share the channels, the row and hence the kernel-row range.
 struct RowTile {
@@ -369,17 +370,13 @@ fn row_tile_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> RowTile {
   let t = grid_index(wid, nwg, lid, CORR_WG);
   let rest = t / corr.sample_tiles;
   let pos = rest / corr.channel_tiles;
-  return RowTile((rest % corr.channel_tiles) * 8u, (t % corr.sample_tiles) * 4u,
+  return RowTile((rest % corr.channel_tiles) * TILE_CHANNELS, (t % corr.sample_tiles) * 4u,
                  i32(pos / corr.column_blocks), i32((pos % corr.column_blocks) * ROW_COLUMNS));
 }
 
-// The nine input values one kernel row of a row tile reads, input columns ow0 − pad + j for
-// j = 0..8 (a: 0..3, b: 4..7, c: 8); 0 in the padding.
-struct RowInput {
-  a: vec4<f32>,
-  b: vec4<f32>,
-  c: f32,
-}
+// One kernel row's input for a row tile: columns ow0 − pad + j, j = 0..8, of one input row of
+// the tile's four samples (the four lanes of x[j]); 0 in the padding.
+alias RowInput = array<vec4<f32>, 9>;
 
 // conv_in[i], or 0 where the column is in the padding. Without padding (MASKED false) no column
 // of a stored output is out of range; the columns past the row's end that a last, partial block
@@ -389,22 +386,35 @@ fn in_at(i: i32, ok: bool) -> f32 {
   return select(0.0, conv_in[u32(select(0, i, in_range))], in_range);
 }
 
-// One input row at offset `row`, at the columns `iw` (a, b; c = b.x + 4) and their range checks.
-fn row_input(row: i32, iw_a: vec4<i32>, iw_b: vec4<i32>, ok_a: vec4<bool>, ok_b: vec4<bool>, ok_c: bool) -> RowInput {
-  return RowInput(vec4<f32>(in_at(row + iw_a.x, ok_a.x), in_at(row + iw_a.y, ok_a.y), in_at(row + iw_a.z, ok_a.z), in_at(row + iw_a.w, ok_a.w)),
-                  vec4<f32>(in_at(row + iw_b.x, ok_b.x), in_at(row + iw_b.y, ok_b.y), in_at(row + iw_b.z, ok_b.z), in_at(row + iw_b.w, ok_b.w)),
-                  in_at(row + iw_b.x + 4, ok_c));
+fn samples_at(i: vec4<i32>, ok: bool) -> vec4<f32> {
+  return vec4<f32>(in_at(i.x, ok), in_at(i.y, ok), in_at(i.z, ok), in_at(i.w, ok));
 }
 
-// One kernel row's products for one sample and channel quad: column p gets Σ_v w[v]·x[p + v].
-// Each accumulator is loaded and stored once for its five taps (the tap walk of `correlate`
-// loads and stores every accumulator once per tap).
-fn row_products(acc: ptr<function, array<vec4<f32>, 5>>, w: array<vec4<f32>, 5>, r: RowInput) {
-  (*acc)[0] += w[0] * r.a.x + w[1] * r.a.y + w[2] * r.a.z + w[3] * r.a.w + w[4] * r.b.x;
-  (*acc)[1] += w[0] * r.a.y + w[1] * r.a.z + w[2] * r.a.w + w[3] * r.b.x + w[4] * r.b.y;
-  (*acc)[2] += w[0] * r.a.z + w[1] * r.a.w + w[2] * r.b.x + w[3] * r.b.y + w[4] * r.b.z;
-  (*acc)[3] += w[0] * r.a.w + w[1] * r.b.x + w[2] * r.b.y + w[3] * r.b.z + w[4] * r.b.w;
-  (*acc)[4] += w[0] * r.b.x + w[1] * r.b.y + w[2] * r.b.z + w[3] * r.b.w + w[4] * r.c;
+// Input row offsets `rows` (one per sample) at the tile's columns iw, iw + 1, .. and their checks.
+fn row_input(rows: vec4<i32>, iw: i32) -> RowInput {
+  var r: RowInput;
+  let w = corr.in_w;
+  r[0] = samples_at(rows + iw, u32(iw) < w);
+  r[1] = samples_at(rows + iw + 1, u32(iw + 1) < w);
+  r[2] = samples_at(rows + iw + 2, u32(iw + 2) < w);
+  r[3] = samples_at(rows + iw + 3, u32(iw + 3) < w);
+  r[4] = samples_at(rows + iw + 4, u32(iw + 4) < w);
+  r[5] = samples_at(rows + iw + 5, u32(iw + 5) < w);
+  r[6] = samples_at(rows + iw + 6, u32(iw + 6) < w);
+  r[7] = samples_at(rows + iw + 7, u32(iw + 7) < w);
+  r[8] = samples_at(rows + iw + 8, u32(iw + 8) < w);
+  return r;
+}
+
+// One kernel row's products for one channel: column p gets Σ_v w[v]·xs[p + v] for the four
+// samples. Each accumulator is loaded and stored once for its five taps (the tap walk of
+// `correlate` loads and stores every accumulator once per tap).
+fn row_products(acc: ptr<function, array<vec4<f32>, 5>>, w: array<f32, 5>, xs: RowInput) {
+  (*acc)[0] += w[0] * xs[0] + w[1] * xs[1] + w[2] * xs[2] + w[3] * xs[3] + w[4] * xs[4];
+  (*acc)[1] += w[0] * xs[1] + w[1] * xs[2] + w[2] * xs[3] + w[3] * xs[4] + w[4] * xs[5];
+  (*acc)[2] += w[0] * xs[2] + w[1] * xs[3] + w[2] * xs[4] + w[3] * xs[5] + w[4] * xs[6];
+  (*acc)[3] += w[0] * xs[3] + w[1] * xs[4] + w[2] * xs[5] + w[3] * xs[6] + w[4] * xs[7];
+  (*acc)[4] += w[0] * xs[4] + w[1] * xs[5] + w[2] * xs[6] + w[3] * xs[7] + w[4] * xs[8];
 }
 
 // The five taps of one kernel row, at kernel offset wo, for the four channels at w_quad.
@@ -415,70 +425,90 @@ fn row_weights(w_quad: vec4<i32>, wo: i32) -> array<vec4<f32>, 5> {
                              gather_weight(w_quad + wo + 4 * step));
 }
 
-// Store sample n0 + s of channel quad q (plus its biases): the columns and channels that exist.
-fn store_row(tile: RowTile, q: u32, s: u32, acc: array<vec4<f32>, 5>, bias: vec4<f32>) {
-  let n = tile.n0 + s;
-  if (n >= corr.batch) {
+fn gather_pair(i: vec2<i32>) -> vec2<f32> {
+  let u = vec2<u32>(i);
+  return vec2<f32>(conv_weight[u.x], conv_weight[u.y]);
+}
+
+// The same for two channels (a six-channel tile's last two).
+fn row_weights_pair(w_pair: vec2<i32>, wo: i32) -> array<vec2<f32>, 5> {
+  let step = corr.w_col;
+  return array<vec2<f32>, 5>(gather_pair(w_pair + wo), gather_pair(w_pair + wo + step), gather_pair(w_pair + wo + 2 * step),
+                             gather_pair(w_pair + wo + 3 * step), gather_pair(w_pair + wo + 4 * step));
+}
+
+// Store channel o0 + m's columns ow0 .. ow0 + 4 (those that exist) for the tile's samples.
+fn store_row(tile: RowTile, m: u32, acc: array<vec4<f32>, 5>, bias: f32) {
+  let o = tile.o0 + m;
+  if (o >= corr.out_channels) {
     return;
   }
   let plane = corr.out_h * corr.out_w;
-  let row = u32(tile.oh) * corr.out_w;
+  let first = (tile.n0 * corr.out_channels + o) * plane + u32(tile.oh) * corr.out_w;
+  let sample_stride = corr.out_channels * plane;
+  let samples = min(corr.batch - tile.n0, 4u);
   for (var p = 0u; p < ROW_COLUMNS; p++) {
     let ow = u32(tile.ow0) + p;
     if (ow >= corr.out_w) {
       return;
     }
     let value = acc[p] + bias;
-    for (var l = 0u; l < 4u; l++) {
-      let o = tile.o0 + 4u * q + l;
-      if (o < corr.out_channels) {
-        conv_out[(n * corr.out_channels + o) * plane + row + ow] = value[l];
-      }
-    }
+    let i = first + ow;
+    conv_out[i] = value.x;
+    if (samples > 1u) { conv_out[i + sample_stride] = value.y; }
+    if (samples > 2u) { conv_out[i + 2u * sample_stride] = value.z; }
+    if (samples > 3u) { conv_out[i + 3u * sample_stride] = value.w; }
   }
 }
 
+// The five taps of lane `lane`'s channel, from a kernel row's weights for four (or two) channels.
+fn taps(w: array<vec4<f32>, 5>, lane: u32) -> array<f32, 5> {
+  return array<f32, 5>(w[0][lane], w[1][lane], w[2][lane], w[3][lane], w[4][lane]);
+}
+
+fn taps_pair(w: array<vec2<f32>, 5>, lane: u32) -> array<f32, 5> {
+  return array<f32, 5>(w[0][lane], w[1][lane], w[2][lane], w[3][lane], w[4][lane]);
+}
+
 // A row tile's outputs: per input channel and in-range kernel row, nine input values per sample
-// and five taps per channel serve 8 × 4 × 5 outputs' 5 taps (76 loads per 800 multiply-adds).
+// and five taps per channel serve all TILE_CHANNELS × 4 × 5 outputs' five taps (76 loads per 800
+// multiply-adds with 8 channels, 66 per 600 with 6).
 fn row_correlate(tile: RowTile) {
-  // acc[4q + s][p]: channel quad q, sample n0 + s, column ow0 + p.
+  // acc[m][p]: channel o0 + m, column ow0 + p, the four samples as lanes.
   var acc: array<array<vec4<f32>, 5>, 8>;
   let in_w = i32(corr.in_w);
   let plane = i32(corr.in_h * corr.in_w);
   let samples = vec4<i32>(clamped4(tile.n0, corr.batch)) * (i32(corr.in_channels) * plane);
   let w_lo = vec4<i32>(clamped4(tile.o0, corr.out_channels)) * corr.w_out + corr.w_base;
   let w_hi = vec4<i32>(clamped4(tile.o0 + 4u, corr.out_channels)) * corr.w_out + corr.w_base;
-  let iw_a = vec4<i32>(tile.ow0 - corr.pad) + vec4<i32>(LANE4);
-  let iw_b = iw_a + 4;
-  let ok_a = vec4<u32>(iw_a) < vec4<u32>(corr.in_w);
-  let ok_b = vec4<u32>(iw_b) < vec4<u32>(corr.in_w);
-  let ok_c = u32(iw_b.x + 4) < corr.in_w;
+  let iw = tile.ow0 - corr.pad;
   // The kernel rows whose input row oh + u − pad is inside the input.
   let u_lo = max(0, corr.pad - tile.oh);
   let u_hi = min(5, i32(corr.in_h) + corr.pad - tile.oh);
   for (var c = 0; c < i32(corr.in_channels); c++) {
     for (var u = u_lo; u < u_hi; u++) {
-      let row = c * plane + (tile.oh + u - corr.pad) * in_w;
+      let xs = row_input(samples + c * plane + (tile.oh + u - corr.pad) * in_w, iw);
       let wo = c * corr.w_in + u * corr.w_row;
       let wl = row_weights(w_lo, wo);
-      let wh = row_weights(w_hi, wo);
-      let x0 = row_input(samples.x + row, iw_a, iw_b, ok_a, ok_b, ok_c);
-      let x1 = row_input(samples.y + row, iw_a, iw_b, ok_a, ok_b, ok_c);
-      let x2 = row_input(samples.z + row, iw_a, iw_b, ok_a, ok_b, ok_c);
-      let x3 = row_input(samples.w + row, iw_a, iw_b, ok_a, ok_b, ok_c);
-      row_products(&acc[0], wl, x0); row_products(&acc[1], wl, x1);
-      row_products(&acc[2], wl, x2); row_products(&acc[3], wl, x3);
-      row_products(&acc[4], wh, x0); row_products(&acc[5], wh, x1);
-      row_products(&acc[6], wh, x2); row_products(&acc[7], wh, x3);
+      row_products(&acc[0], taps(wl, 0u), xs); row_products(&acc[1], taps(wl, 1u), xs);
+      row_products(&acc[2], taps(wl, 2u), xs); row_products(&acc[3], taps(wl, 3u), xs);
+      if (TILE_CHANNELS == 8u) {
+        let wh = row_weights(w_hi, wo);
+        row_products(&acc[4], taps(wh, 0u), xs); row_products(&acc[5], taps(wh, 1u), xs);
+        row_products(&acc[6], taps(wh, 2u), xs); row_products(&acc[7], taps(wh, 3u), xs);
+      } else {
+        let wh = row_weights_pair(w_hi.xy, wo);
+        row_products(&acc[4], taps_pair(wh, 0u), xs); row_products(&acc[5], taps_pair(wh, 1u), xs);
+      }
     }
   }
   let bias = tile_bias(tile.o0);
-  let b_lo = vec4<f32>(bias[0], bias[1], bias[2], bias[3]);
-  let b_hi = vec4<f32>(bias[4], bias[5], bias[6], bias[7]);
-  store_row(tile, 0u, 0u, acc[0], b_lo); store_row(tile, 0u, 1u, acc[1], b_lo);
-  store_row(tile, 0u, 2u, acc[2], b_lo); store_row(tile, 0u, 3u, acc[3], b_lo);
-  store_row(tile, 1u, 0u, acc[4], b_hi); store_row(tile, 1u, 1u, acc[5], b_hi);
-  store_row(tile, 1u, 2u, acc[6], b_hi); store_row(tile, 1u, 3u, acc[7], b_hi);
+  store_row(tile, 0u, acc[0], bias[0]); store_row(tile, 1u, acc[1], bias[1]);
+  store_row(tile, 2u, acc[2], bias[2]); store_row(tile, 3u, acc[3], bias[3]);
+  store_row(tile, 4u, acc[4], bias[4]); store_row(tile, 5u, acc[5], bias[5]);
+  if (TILE_CHANNELS == 8u) {
+    store_row(tile, 6u, acc[6], bias[6]); store_row(tile, 7u, acc[7], bias[7]);
+  }
 }
 
 @compute @workgroup_size(CORR_WG)

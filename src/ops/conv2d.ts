@@ -18,12 +18,12 @@ const TILES = [
 ] as const;
 const TILE_SAMPLES = 16;
 /**
- * Row tiles of the forward pass (the shader's ROW_TILES, for k = 5): 8 output channels × 4
- * samples × ROW_COLUMNS adjacent output columns. They pay off when the 8 channels are filled
- * (more than 6: six-channel maps have the 6 × 16 tile) and a row's last block computes few unused
- * columns.
+ * Row tiles of the forward pass (the shader's ROW_TILES, for k = 5): the tile's 8 or 6 output
+ * channels × 4 samples × 5 adjacent output columns. They pay off when the channels are mostly
+ * filled (three or more: one or two channels keep the 1 × 16 tile) and a row's last block computes
+ * few unused columns.
  */
-const ROW_TILE = { kernelSize: 5, channels: 8, samples: 4, columns: 5, minChannels: 7, maxUnusedShare: 0.2 } as const;
+const ROW_TILE = { kernelSize: 5, samples: 4, columns: 5, minChannels: 3, maxUnusedShare: 0.2 } as const;
 /**
  * Weight-gradient tiles: 8 output channels × a 5 × 5 block of one input channel's kernel (the
  * shader's TAPS; larger kernels take several blocks, smaller ones leave taps unstored).
@@ -177,7 +177,7 @@ function correlation(
   const rowTiles = rowTilesAllowed && k === ROW_TILE.kernelSize && outChannels >= ROW_TILE.minChannels &&
     columnBlocks * ROW_TILE.columns <= (1 + ROW_TILE.maxUnusedShare) * outW;
   const sampleTiles = Math.ceil(batch / (rowTiles ? ROW_TILE.samples : TILE_SAMPLES));
-  const channelTiles = Math.ceil(outChannels / (rowTiles ? ROW_TILE.channels : tile.channels));
+  const channelTiles = Math.ceil(outChannels / tile.channels);
   const tiles = channelTiles * sampleTiles * outH * (rowTiles ? columnBlocks : outW);
   return {
     values: {
