@@ -11,12 +11,15 @@
 // channels × 16 samples (24 loads per 128 multiply-adds); 6 × 16 for six-channel maps and
 // 1 × 16 for one or two channels waste less. Workgroup-memory tiling was slower on SwiftShader.
 // With k = 5, three or more output channels and rows wide enough (conv1, conv2), the forward pass
-// uses row tiles instead: 8 (or 6) channels × 4 samples × 5 adjacent output columns, a kernel row
-// per loop step. The five columns share one load of each input value, and each accumulator is
+// uses row tiles instead: 8 (or 6) channels × 4 samples × 10 adjacent output columns, a kernel
+// row per loop step. The ten columns share one load of each input value, and each accumulator is
 // loaded and stored once per kernel row instead of once per tap (SwiftShader keeps them in
-// memory): 76 loads per 800 multiply-adds. Kernel rows outside the input are skipped; padding
-// columns read 0. backwardInput keeps the tap walk, which visits only in-range taps: with its
-// padding of k − 1 − p, row tiles would multiply 1.5× as many terms for conv2's dx, mostly zeros.
+// memory): 96 loads per 1,600 multiply-adds, where the tap walk has 24 per 128. (SwiftShader's
+// JIT turns each load with a computed index into four scalar loads behind per-lane mask branches,
+// ~10 instructions each, so loads per multiply-add set the speed.) Kernel rows outside the input
+// are skipped; padding columns read 0. backwardInput keeps the tap walk, which visits only
+// in-range taps: with its padding of k − 1 − p, row tiles multiply many zeros (conv2's dx measured
+// 10.6 → 12.8 ms with 5-column row tiles, conv3's 2.1 → 14.3 ms).
 //
 // backwardWeight: dweight[o, c, u, v] = Σ_p dy[n, o, oh, ow] · x[n, c, oh+u−pad, ow+v−pad] over the
 // n·H'·W' output pixels p = (n, oh, ow), and dbias[o] = Σ_p dy[n, o, oh, ow] in the same pass. A
@@ -106,7 +109,7 @@ override COLUMN: bool;
 // Whether conv_forward uses row tiles (k = 5, set by src/ops/conv2d.ts): TILE_CHANNELS (8 or 6)
 // channels × 4 samples × ROW_COLUMNS adjacent output columns of one output row.
 override ROW_TILES: bool = false;
-const ROW_COLUMNS = 5u;
+const ROW_COLUMNS = 10u;
 
 @group(0) @binding(0) var<uniform> corr: Corr;
 @group(0) @binding(1) var<storage, read> conv_in: array<f32>;
@@ -356,7 +359,7 @@ fn tile_bias(o0: u32) -> array<f32, 8> {
 // ---- row tiles (forward, k = 5) ----
 
 // A row tile: channels o0 .. o0 + TILE_CHANNELS − 1, samples n0 .. n0 + 3, output row oh, columns
-// ow0 .. ow0 + 4.
+// ow0 .. ow0 + ROW_COLUMNS − 1.
 // Sample groups vary fastest between invocations (as in tile_at), so the lanes of a SIMD group
 // share the channels, the row and hence the kernel-row range.
 struct RowTile {
@@ -374,9 +377,9 @@ fn row_tile_at(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> RowTile {
                  i32(pos / corr.column_blocks), i32((pos % corr.column_blocks) * ROW_COLUMNS));
 }
 
-// One kernel row's input for a row tile: columns ow0 − pad + j, j = 0..8, of one input row of
+// One kernel row's input for a row tile: columns ow0 − pad + j, j = 0..13, of one input row of
 // the tile's four samples (the four lanes of x[j]); 0 in the padding.
-alias RowInput = array<vec4<f32>, 9>;
+alias RowInput = array<vec4<f32>, 14>;
 
 // conv_in[i], or 0 where the column is in the padding. Without padding (MASKED false) no column
 // of a stored output is out of range; the columns past the row's end that a last, partial block
@@ -394,7 +397,7 @@ fn samples_at(i: vec4<i32>, ok: bool) -> vec4<f32> {
 fn row_input(rows: vec4<i32>, iw: i32) -> RowInput {
   var r: RowInput;
   let w = corr.in_w;
-  r[0] = samples_at(rows + iw, u32(iw) < w);
+  r[0] = samples_at(rows + iw + 0, u32(iw + 0) < w);
   r[1] = samples_at(rows + iw + 1, u32(iw + 1) < w);
   r[2] = samples_at(rows + iw + 2, u32(iw + 2) < w);
   r[3] = samples_at(rows + iw + 3, u32(iw + 3) < w);
@@ -403,18 +406,28 @@ fn row_input(rows: vec4<i32>, iw: i32) -> RowInput {
   r[6] = samples_at(rows + iw + 6, u32(iw + 6) < w);
   r[7] = samples_at(rows + iw + 7, u32(iw + 7) < w);
   r[8] = samples_at(rows + iw + 8, u32(iw + 8) < w);
+  r[9] = samples_at(rows + iw + 9, u32(iw + 9) < w);
+  r[10] = samples_at(rows + iw + 10, u32(iw + 10) < w);
+  r[11] = samples_at(rows + iw + 11, u32(iw + 11) < w);
+  r[12] = samples_at(rows + iw + 12, u32(iw + 12) < w);
+  r[13] = samples_at(rows + iw + 13, u32(iw + 13) < w);
   return r;
 }
 
 // One kernel row's products for one channel: column p gets Σ_v w[v]·xs[p + v] for the four
 // samples. Each accumulator is loaded and stored once for its five taps (the tap walk of
 // `correlate` loads and stores every accumulator once per tap).
-fn row_products(acc: ptr<function, array<vec4<f32>, 5>>, w: array<f32, 5>, xs: RowInput) {
+fn row_products(acc: ptr<function, array<vec4<f32>, 10>>, w: array<f32, 5>, xs: RowInput) {
   (*acc)[0] += w[0] * xs[0] + w[1] * xs[1] + w[2] * xs[2] + w[3] * xs[3] + w[4] * xs[4];
   (*acc)[1] += w[0] * xs[1] + w[1] * xs[2] + w[2] * xs[3] + w[3] * xs[4] + w[4] * xs[5];
   (*acc)[2] += w[0] * xs[2] + w[1] * xs[3] + w[2] * xs[4] + w[3] * xs[5] + w[4] * xs[6];
   (*acc)[3] += w[0] * xs[3] + w[1] * xs[4] + w[2] * xs[5] + w[3] * xs[6] + w[4] * xs[7];
   (*acc)[4] += w[0] * xs[4] + w[1] * xs[5] + w[2] * xs[6] + w[3] * xs[7] + w[4] * xs[8];
+  (*acc)[5] += w[0] * xs[5] + w[1] * xs[6] + w[2] * xs[7] + w[3] * xs[8] + w[4] * xs[9];
+  (*acc)[6] += w[0] * xs[6] + w[1] * xs[7] + w[2] * xs[8] + w[3] * xs[9] + w[4] * xs[10];
+  (*acc)[7] += w[0] * xs[7] + w[1] * xs[8] + w[2] * xs[9] + w[3] * xs[10] + w[4] * xs[11];
+  (*acc)[8] += w[0] * xs[8] + w[1] * xs[9] + w[2] * xs[10] + w[3] * xs[11] + w[4] * xs[12];
+  (*acc)[9] += w[0] * xs[9] + w[1] * xs[10] + w[2] * xs[11] + w[3] * xs[12] + w[4] * xs[13];
 }
 
 // The five taps of one kernel row, at kernel offset wo, for the four channels at w_quad.
@@ -437,8 +450,8 @@ fn row_weights_pair(w_pair: vec2<i32>, wo: i32) -> array<vec2<f32>, 5> {
                              gather_pair(w_pair + wo + 3 * step), gather_pair(w_pair + wo + 4 * step));
 }
 
-// Store channel o0 + m's columns ow0 .. ow0 + 4 (those that exist) for the tile's samples.
-fn store_row(tile: RowTile, m: u32, acc: array<vec4<f32>, 5>, bias: f32) {
+// Store channel o0 + m's columns ow0 .. ow0 + 9 (those that exist) for the tile's samples.
+fn store_row(tile: RowTile, m: u32, acc: array<vec4<f32>, 10>, bias: f32) {
   let o = tile.o0 + m;
   if (o >= corr.out_channels) {
     return;
@@ -470,12 +483,12 @@ fn taps_pair(w: array<vec2<f32>, 5>, lane: u32) -> array<f32, 5> {
   return array<f32, 5>(w[0][lane], w[1][lane], w[2][lane], w[3][lane], w[4][lane]);
 }
 
-// A row tile's outputs: per input channel and in-range kernel row, nine input values per sample
-// and five taps per channel serve all TILE_CHANNELS × 4 × 5 outputs' five taps (76 loads per 800
-// multiply-adds with 8 channels, 66 per 600 with 6).
+// A row tile's outputs: per input channel and in-range kernel row, 14 input values per sample and
+// five taps per channel serve all TILE_CHANNELS × 4 × 10 outputs' five taps (96 loads per 1,600
+// multiply-adds with 8 channels, 86 per 1,200 with 6).
 fn row_correlate(tile: RowTile) {
   // acc[m][p]: channel o0 + m, column ow0 + p, the four samples as lanes.
-  var acc: array<array<vec4<f32>, 5>, 8>;
+  var acc: array<array<vec4<f32>, 10>, 8>;
   let in_w = i32(corr.in_w);
   let plane = i32(corr.in_h * corr.in_w);
   let samples = vec4<i32>(clamped4(tile.n0, corr.batch)) * (i32(corr.in_channels) * plane);

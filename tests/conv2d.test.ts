@@ -157,12 +157,12 @@ test('random shapes match the reference', async () => {
     { batch: 19, inChannels: 2, outChannels: 9, height: 6, width: 5, kernelSize: 3, padding: 1 },
     { batch: 17, inChannels: 9, outChannels: 1, height: 5, width: 7, kernelSize: 3, padding: 0 },
     { batch: 21, inChannels: 6, outChannels: 4, height: 6, width: 6, kernelSize: 5, padding: 2 },
-    // The forward pass's row tiles (k = 5, ≥ 3 channels): padding at every edge, a last block of
-    // 3 of 5 columns (13 = 5 + 5 + 3), a second channel tile of 2 and a sample group of 2 of 4.
-    { batch: 6, inChannels: 3, outChannels: 10, height: 7, width: 15, kernelSize: 5, padding: 1 },
-    // Row tiles with padding 2 and a last block of 4 columns (9), rows shorter than the kernel's reach.
-    { batch: 5, inChannels: 2, outChannels: 8, height: 2, width: 9, kernelSize: 5, padding: 2 },
-    // Row tiles whose last full block reads the right padding (10 = 5 + 5, padding 1), 7 channels.
+    // The forward pass's row tiles (k = 5, ≥ 3 channels, 10 columns): padding at every edge, one
+    // block of 9 of 10 columns, a second channel tile of 2 and a sample group of 2 of 4.
+    { batch: 6, inChannels: 3, outChannels: 10, height: 7, width: 11, kernelSize: 5, padding: 1 },
+    // Row tiles with padding 2 and a last block of 8 columns (18), rows shorter than the kernel's reach.
+    { batch: 5, inChannels: 2, outChannels: 8, height: 2, width: 18, kernelSize: 5, padding: 2 },
+    // Row tiles whose one full block reads the right padding (10 columns, padding 1), 7 channels.
     { batch: 3, inChannels: 2, outChannels: 7, height: 6, width: 12, kernelSize: 5, padding: 1 },
     // The six-channel row tile, part-filled (5 channels), with a sample group of 3 of 4 and padding 2.
     { batch: 7, inChannels: 2, outChannels: 5, height: 6, width: 10, kernelSize: 5, padding: 2 },

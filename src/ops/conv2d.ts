@@ -19,11 +19,11 @@ const TILES = [
 const TILE_SAMPLES = 16;
 /**
  * Row tiles of the forward pass (the shader's ROW_TILES, for k = 5): the tile's 8 or 6 output
- * channels × 4 samples × 5 adjacent output columns. They pay off when the channels are mostly
+ * channels × 4 samples × 10 adjacent output columns. They pay off when the channels are mostly
  * filled (three or more: one or two channels keep the 1 × 16 tile) and a row's last block computes
  * few unused columns.
  */
-const ROW_TILE = { kernelSize: 5, samples: 4, columns: 5, minChannels: 3, maxUnusedShare: 0.2 } as const;
+const ROW_TILE = { kernelSize: 5, samples: 4, columns: 10, minChannels: 3, maxUnusedShare: 0.2 } as const;
 /**
  * Weight-gradient tiles: 8 output channels × a 5 × 5 block of one input channel's kernel (the
  * shader's TAPS; larger kernels take several blocks, smaller ones leave taps unstored).
