@@ -430,24 +430,14 @@ fn row_products(acc: ptr<function, array<vec4<f32>, 10>>, w: array<f32, 5>, xs: 
   (*acc)[9] += w[0] * xs[9] + w[1] * xs[10] + w[2] * xs[11] + w[3] * xs[12] + w[4] * xs[13];
 }
 
-// The five taps of one kernel row, at kernel offset wo, for the four channels at w_quad.
-fn row_weights(w_quad: vec4<i32>, wo: i32) -> array<vec4<f32>, 5> {
+// The five taps of one kernel row of the channel whose weights start at w_channel, at kernel
+// offset wo. (Per channel, not a vec4 per tap picked apart by lane: an index into a vector, even a
+// constant one passed down as a parameter, compiles to a compare-and-select over every lane.)
+fn channel_taps(w_channel: i32, wo: i32) -> array<f32, 5> {
+  let i = w_channel + wo;
   let step = corr.w_col;
-  return array<vec4<f32>, 5>(gather_weight(w_quad + wo), gather_weight(w_quad + wo + step),
-                             gather_weight(w_quad + wo + 2 * step), gather_weight(w_quad + wo + 3 * step),
-                             gather_weight(w_quad + wo + 4 * step));
-}
-
-fn gather_pair(i: vec2<i32>) -> vec2<f32> {
-  let u = vec2<u32>(i);
-  return vec2<f32>(conv_weight[u.x], conv_weight[u.y]);
-}
-
-// The same for two channels (a six-channel tile's last two).
-fn row_weights_pair(w_pair: vec2<i32>, wo: i32) -> array<vec2<f32>, 5> {
-  let step = corr.w_col;
-  return array<vec2<f32>, 5>(gather_pair(w_pair + wo), gather_pair(w_pair + wo + step), gather_pair(w_pair + wo + 2 * step),
-                             gather_pair(w_pair + wo + 3 * step), gather_pair(w_pair + wo + 4 * step));
+  return array<f32, 5>(conv_weight[u32(i)], conv_weight[u32(i + step)], conv_weight[u32(i + 2 * step)],
+                       conv_weight[u32(i + 3 * step)], conv_weight[u32(i + 4 * step)]);
 }
 
 // Store channel o0 + m's columns ow0 .. ow0 + 9 (those that exist) for the tile's samples.
@@ -474,15 +464,6 @@ fn store_row(tile: RowTile, m: u32, acc: array<vec4<f32>, 10>, bias: f32) {
   }
 }
 
-// The five taps of lane `lane`'s channel, from a kernel row's weights for four (or two) channels.
-fn taps(w: array<vec4<f32>, 5>, lane: u32) -> array<f32, 5> {
-  return array<f32, 5>(w[0][lane], w[1][lane], w[2][lane], w[3][lane], w[4][lane]);
-}
-
-fn taps_pair(w: array<vec2<f32>, 5>, lane: u32) -> array<f32, 5> {
-  return array<f32, 5>(w[0][lane], w[1][lane], w[2][lane], w[3][lane], w[4][lane]);
-}
-
 // A row tile's outputs: per input channel and in-range kernel row, 14 input values per sample and
 // five taps per channel serve all TILE_CHANNELS × 4 × 10 outputs' five taps (96 loads per 1,600
 // multiply-adds with 8 channels, 86 per 1,200 with 6).
@@ -502,16 +483,11 @@ fn row_correlate(tile: RowTile) {
     for (var u = u_lo; u < u_hi; u++) {
       let xs = row_input(samples + c * plane + (tile.oh + u - corr.pad) * in_w, iw);
       let wo = c * corr.w_in + u * corr.w_row;
-      let wl = row_weights(w_lo, wo);
-      row_products(&acc[0], taps(wl, 0u), xs); row_products(&acc[1], taps(wl, 1u), xs);
-      row_products(&acc[2], taps(wl, 2u), xs); row_products(&acc[3], taps(wl, 3u), xs);
+      row_products(&acc[0], channel_taps(w_lo.x, wo), xs); row_products(&acc[1], channel_taps(w_lo.y, wo), xs);
+      row_products(&acc[2], channel_taps(w_lo.z, wo), xs); row_products(&acc[3], channel_taps(w_lo.w, wo), xs);
+      row_products(&acc[4], channel_taps(w_hi.x, wo), xs); row_products(&acc[5], channel_taps(w_hi.y, wo), xs);
       if (TILE_CHANNELS == 8u) {
-        let wh = row_weights(w_hi, wo);
-        row_products(&acc[4], taps(wh, 0u), xs); row_products(&acc[5], taps(wh, 1u), xs);
-        row_products(&acc[6], taps(wh, 2u), xs); row_products(&acc[7], taps(wh, 3u), xs);
-      } else {
-        let wh = row_weights_pair(w_hi.xy, wo);
-        row_products(&acc[4], taps_pair(wh, 0u), xs); row_products(&acc[5], taps_pair(wh, 1u), xs);
+        row_products(&acc[6], channel_taps(w_hi.z, wo), xs); row_products(&acc[7], channel_taps(w_hi.w, wo), xs);
       }
     }
   }
