@@ -17,9 +17,10 @@
 // memory): 96 loads per 1,600 multiply-adds, where the tap walk has 24 per 128. (SwiftShader's
 // JIT turns each load with a computed index into four scalar loads behind per-lane mask branches,
 // ~10 instructions each, so loads per multiply-add set the speed.) Kernel rows outside the input
-// are skipped; padding columns read 0. backwardInput keeps the tap walk, which visits only
-// in-range taps: with its padding of k − 1 − p, row tiles multiply many zeros (conv2's dx measured
-// 10.6 → 12.8 ms with 5-column row tiles, conv3's 2.1 → 14.3 ms).
+// are skipped; padding columns read 0. backwardInput, whose padding k − 1 − p would make such
+// tiles multiply many zeros (conv2's dx measured 10.6 → 12.8 ms with 5-column ones), takes
+// transposed row tiles when dy's rows are 8..10 columns wide (conv2): a whole dx row per tile,
+// each dy value multiplied only into the dx columns it reaches (see transposed_correlate).
 //
 // backwardWeight: dweight[o, c, u, v] = Σ_p dy[n, o, oh, ow] · x[n, c, oh+u−pad, ow+v−pad] over the
 // n·H'·W' output pixels p = (n, oh, ow), and dbias[o] = Σ_p dy[n, o, oh, ow] in the same pass. A
@@ -82,9 +83,9 @@ struct WGrad {
 }
 
 const WG: u32 = 64u;
-// Correlation tiles are large, so their dispatches are small: smaller workgroups spread them over
-// both of SwiftShader's threads (conv3: 60 tiles at batch 64); 16 measured no faster than 32.
-const CORR_WG: u32 = 32u;
+// Correlation tiles are large, so their dispatches are small: small workgroups spread them over
+// both of SwiftShader's threads (conv2's dx: 224 row tiles at batch 64, 7 workgroups of 32).
+const CORR_WG: u32 = 16u;
 // Weight-gradient partials: few invocations (conv1: 196 at batch 64); workgroups of 16 balance
 // them over the threads.
 const PARTIALS_WG: u32 = 16u;
@@ -440,28 +441,66 @@ fn channel_taps(w_channel: i32, wo: i32) -> array<f32, 5> {
                        conv_weight[u32(i + 3 * step)], conv_weight[u32(i + 4 * step)]);
 }
 
+// Store one output value of the tile's (up to) four samples, at index i of the first.
+fn store_samples(i: u32, sample_stride: u32, samples: u32, value: vec4<f32>) {
+  conv_out[i] = value.x;
+  if (samples > 1u) { conv_out[i + sample_stride] = value.y; }
+  if (samples > 2u) { conv_out[i + 2u * sample_stride] = value.z; }
+  if (samples > 3u) { conv_out[i + 3u * sample_stride] = value.w; }
+}
+
+// Where channel o0 + m of a row tile's first sample starts its output row, or none past the
+// channels.
+struct RowStore {
+  first: u32,
+  sample_stride: u32,
+  samples: u32,
+  ok: bool,
+}
+
+fn row_store(tile: RowTile, m: u32) -> RowStore {
+  let o = tile.o0 + m;
+  let plane = corr.out_h * corr.out_w;
+  return RowStore((tile.n0 * corr.out_channels + o) * plane + u32(tile.oh) * corr.out_w, corr.out_channels * plane,
+                  min(corr.batch - tile.n0, 4u), o < corr.out_channels);
+}
+
 // Store channel o0 + m's columns ow0 .. ow0 + 9 (those that exist) for the tile's samples.
 fn store_row(tile: RowTile, m: u32, acc: array<vec4<f32>, 10>, bias: f32) {
-  let o = tile.o0 + m;
-  if (o >= corr.out_channels) {
+  let at = row_store(tile, m);
+  if (!at.ok) {
     return;
   }
-  let plane = corr.out_h * corr.out_w;
-  let first = (tile.n0 * corr.out_channels + o) * plane + u32(tile.oh) * corr.out_w;
-  let sample_stride = corr.out_channels * plane;
-  let samples = min(corr.batch - tile.n0, 4u);
   for (var p = 0u; p < ROW_COLUMNS; p++) {
     let ow = u32(tile.ow0) + p;
     if (ow >= corr.out_w) {
       return;
     }
-    let value = acc[p] + bias;
-    let i = first + ow;
-    conv_out[i] = value.x;
-    if (samples > 1u) { conv_out[i + sample_stride] = value.y; }
-    if (samples > 2u) { conv_out[i + 2u * sample_stride] = value.z; }
-    if (samples > 3u) { conv_out[i + 3u * sample_stride] = value.w; }
+    store_samples(at.first + ow, at.sample_stride, at.samples, acc[p] + bias);
   }
+}
+
+// What every row tile's loop needs: its samples' input planes, its channels' weights, and the
+// kernel rows whose input row oh + u − pad is inside the input.
+struct RowWalk {
+  samples: vec4<i32>,
+  w_lo: vec4<i32>,
+  w_hi: vec4<i32>,
+  u_lo: i32,
+  u_hi: i32,
+}
+
+fn row_walk(tile: RowTile) -> RowWalk {
+  let plane = corr.in_h * corr.in_w;
+  return RowWalk(vec4<i32>(clamped4(tile.n0, corr.batch) * (corr.in_channels * plane)),
+                 vec4<i32>(clamped4(tile.o0, corr.out_channels)) * corr.w_out + corr.w_base,
+                 vec4<i32>(clamped4(tile.o0 + 4u, corr.out_channels)) * corr.w_out + corr.w_base,
+                 max(0, corr.pad - tile.oh), min(5, i32(corr.in_h) + corr.pad - tile.oh));
+}
+
+// Offset of input row oh + u − pad of input channel c (without the sample's plane).
+fn row_offset(tile: RowTile, c: i32, u: i32) -> i32 {
+  return (c * i32(corr.in_h) + tile.oh + u - corr.pad) * i32(corr.in_w);
 }
 
 // A row tile's outputs: per input channel and in-range kernel row, 14 input values per sample and
@@ -470,24 +509,17 @@ fn store_row(tile: RowTile, m: u32, acc: array<vec4<f32>, 10>, bias: f32) {
 fn row_correlate(tile: RowTile) {
   // acc[m][p]: channel o0 + m, column ow0 + p, the four samples as lanes.
   var acc: array<array<vec4<f32>, 10>, 8>;
-  let in_w = i32(corr.in_w);
-  let plane = i32(corr.in_h * corr.in_w);
-  let samples = vec4<i32>(clamped4(tile.n0, corr.batch)) * (i32(corr.in_channels) * plane);
-  let w_lo = vec4<i32>(clamped4(tile.o0, corr.out_channels)) * corr.w_out + corr.w_base;
-  let w_hi = vec4<i32>(clamped4(tile.o0 + 4u, corr.out_channels)) * corr.w_out + corr.w_base;
+  let r = row_walk(tile);
   let iw = tile.ow0 - corr.pad;
-  // The kernel rows whose input row oh + u − pad is inside the input.
-  let u_lo = max(0, corr.pad - tile.oh);
-  let u_hi = min(5, i32(corr.in_h) + corr.pad - tile.oh);
   for (var c = 0; c < i32(corr.in_channels); c++) {
-    for (var u = u_lo; u < u_hi; u++) {
-      let xs = row_input(samples + c * plane + (tile.oh + u - corr.pad) * in_w, iw);
+    for (var u = r.u_lo; u < r.u_hi; u++) {
+      let xs = row_input(r.samples + row_offset(tile, c, u), iw);
       let wo = c * corr.w_in + u * corr.w_row;
-      row_products(&acc[0], channel_taps(w_lo.x, wo), xs); row_products(&acc[1], channel_taps(w_lo.y, wo), xs);
-      row_products(&acc[2], channel_taps(w_lo.z, wo), xs); row_products(&acc[3], channel_taps(w_lo.w, wo), xs);
-      row_products(&acc[4], channel_taps(w_hi.x, wo), xs); row_products(&acc[5], channel_taps(w_hi.y, wo), xs);
+      row_products(&acc[0], channel_taps(r.w_lo.x, wo), xs); row_products(&acc[1], channel_taps(r.w_lo.y, wo), xs);
+      row_products(&acc[2], channel_taps(r.w_lo.z, wo), xs); row_products(&acc[3], channel_taps(r.w_lo.w, wo), xs);
+      row_products(&acc[4], channel_taps(r.w_hi.x, wo), xs); row_products(&acc[5], channel_taps(r.w_hi.y, wo), xs);
       if (TILE_CHANNELS == 8u) {
-        row_products(&acc[6], channel_taps(w_hi.z, wo), xs); row_products(&acc[7], channel_taps(w_hi.w, wo), xs);
+        row_products(&acc[6], channel_taps(r.w_hi.z, wo), xs); row_products(&acc[7], channel_taps(r.w_hi.w, wo), xs);
       }
     }
   }
@@ -497,6 +529,89 @@ fn row_correlate(tile: RowTile) {
   store_row(tile, 4u, acc[4], bias[4]); store_row(tile, 5u, acc[5], bias[5]);
   if (TILE_CHANNELS == 8u) {
     store_row(tile, 6u, acc[6], bias[6]); store_row(tile, 7u, acc[7], bias[7]);
+  }
+}
+
+// ---- transposed row tiles (backwardInput, k = 5, input rows of at most 10 columns) ----
+//
+// ROW_TILES in conv_backward_input: a tile is TILE_CHANNELS dx channels × 4 samples × a whole dx
+// row. Its input is dy's row, all of it in one load of 10 columns, and each dy value is multiplied
+// only into the dx columns it reaches: output column ow gets w(v)·in[ow + v − pad], so with
+// j = ow + 4 − pad it gets w(v)·in[j − 4 + v] for the in-range t = j − 4 + v alone, and none of the
+// padding's zeros are multiplied (row tiles over dx's columns would multiply 1.5× as many terms
+// for conv2's dx). Needs pad ≤ 4 (forward padding ≥ 0) and in_w + pad ≤ 14, so that j is 0..13.
+
+// One dy row of the tile's four samples: columns t = 0..9, 0 past the row's end.
+alias DyRow = array<vec4<f32>, 10>;
+
+fn dy_row(rows: vec4<i32>) -> DyRow {
+  var r: DyRow;
+  let w = corr.in_w;
+  r[0] = samples_at(rows + 0, 0u < w);
+  r[1] = samples_at(rows + 1, 1u < w);
+  r[2] = samples_at(rows + 2, 2u < w);
+  r[3] = samples_at(rows + 3, 3u < w);
+  r[4] = samples_at(rows + 4, 4u < w);
+  r[5] = samples_at(rows + 5, 5u < w);
+  r[6] = samples_at(rows + 6, 6u < w);
+  r[7] = samples_at(rows + 7, 7u < w);
+  r[8] = samples_at(rows + 8, 8u < w);
+  r[9] = samples_at(rows + 9, 9u < w);
+  return r;
+}
+
+// One kernel row's products for one channel: acc[j] gets Σ_v w[v]·ys[j − 4 + v] over the dy
+// columns 0..9 it reaches (50 products where a 14-column row tile multiplies 70).
+fn transposed_products(acc: ptr<function, array<vec4<f32>, 14>>, w: array<f32, 5>, ys: DyRow) {
+  (*acc)[0] += w[4] * ys[0];
+  (*acc)[1] += w[3] * ys[0] + w[4] * ys[1];
+  (*acc)[2] += w[2] * ys[0] + w[3] * ys[1] + w[4] * ys[2];
+  (*acc)[3] += w[1] * ys[0] + w[2] * ys[1] + w[3] * ys[2] + w[4] * ys[3];
+  (*acc)[4] += w[0] * ys[0] + w[1] * ys[1] + w[2] * ys[2] + w[3] * ys[3] + w[4] * ys[4];
+  (*acc)[5] += w[0] * ys[1] + w[1] * ys[2] + w[2] * ys[3] + w[3] * ys[4] + w[4] * ys[5];
+  (*acc)[6] += w[0] * ys[2] + w[1] * ys[3] + w[2] * ys[4] + w[3] * ys[5] + w[4] * ys[6];
+  (*acc)[7] += w[0] * ys[3] + w[1] * ys[4] + w[2] * ys[5] + w[3] * ys[6] + w[4] * ys[7];
+  (*acc)[8] += w[0] * ys[4] + w[1] * ys[5] + w[2] * ys[6] + w[3] * ys[7] + w[4] * ys[8];
+  (*acc)[9] += w[0] * ys[5] + w[1] * ys[6] + w[2] * ys[7] + w[3] * ys[8] + w[4] * ys[9];
+  (*acc)[10] += w[0] * ys[6] + w[1] * ys[7] + w[2] * ys[8] + w[3] * ys[9];
+  (*acc)[11] += w[0] * ys[7] + w[1] * ys[8] + w[2] * ys[9];
+  (*acc)[12] += w[0] * ys[8] + w[1] * ys[9];
+  (*acc)[13] += w[0] * ys[9];
+}
+
+// Store channel o0 + m's row: output column ow from acc[ow + 4 − pad].
+fn store_transposed_row(tile: RowTile, m: u32, acc: array<vec4<f32>, 14>) {
+  let at = row_store(tile, m);
+  if (!at.ok) {
+    return;
+  }
+  let shift = u32(4 - corr.pad);
+  for (var ow = 0u; ow < corr.out_w; ow++) {
+    store_samples(at.first + ow, at.sample_stride, at.samples, acc[ow + shift]);
+  }
+}
+
+fn transposed_correlate(tile: RowTile) {
+  // acc[m][j]: channel o0 + m, output column j − 4 + pad, the four samples as lanes.
+  var acc: array<array<vec4<f32>, 14>, 8>;
+  let r = row_walk(tile);
+  for (var c = 0; c < i32(corr.in_channels); c++) {
+    for (var u = r.u_lo; u < r.u_hi; u++) {
+      let ys = dy_row(r.samples + row_offset(tile, c, u));
+      let wo = c * corr.w_in + u * corr.w_row;
+      transposed_products(&acc[0], channel_taps(r.w_lo.x, wo), ys); transposed_products(&acc[1], channel_taps(r.w_lo.y, wo), ys);
+      transposed_products(&acc[2], channel_taps(r.w_lo.z, wo), ys); transposed_products(&acc[3], channel_taps(r.w_lo.w, wo), ys);
+      transposed_products(&acc[4], channel_taps(r.w_hi.x, wo), ys); transposed_products(&acc[5], channel_taps(r.w_hi.y, wo), ys);
+      if (TILE_CHANNELS == 8u) {
+        transposed_products(&acc[6], channel_taps(r.w_hi.z, wo), ys); transposed_products(&acc[7], channel_taps(r.w_hi.w, wo), ys);
+      }
+    }
+  }
+  store_transposed_row(tile, 0u, acc[0]); store_transposed_row(tile, 1u, acc[1]);
+  store_transposed_row(tile, 2u, acc[2]); store_transposed_row(tile, 3u, acc[3]);
+  store_transposed_row(tile, 4u, acc[4]); store_transposed_row(tile, 5u, acc[5]);
+  if (TILE_CHANNELS == 8u) {
+    store_transposed_row(tile, 6u, acc[6]); store_transposed_row(tile, 7u, acc[7]);
   }
 }
 
@@ -518,6 +633,10 @@ fn conv_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
 fn conv_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                        @builtin(local_invocation_index) lid: u32) {
   if (!live(wid, nwg, lid)) {
+    return;
+  }
+  if (ROW_TILES) {
+    transposed_correlate(row_tile_at(wid, nwg, lid));
     return;
   }
   let tile = tile_at(wid, nwg, lid, TILE_CHANNELS, TILE_SAMPLES);

@@ -166,6 +166,13 @@ test('random shapes match the reference', async () => {
     { batch: 3, inChannels: 2, outChannels: 7, height: 6, width: 12, kernelSize: 5, padding: 1 },
     // The six-channel row tile, part-filled (5 channels), with a sample group of 3 of 4 and padding 2.
     { batch: 7, inChannels: 2, outChannels: 5, height: 6, width: 10, kernelSize: 5, padding: 2 },
+    // backwardInput's transposed row tiles (k = 5, dy rows of 8..10 columns): dy 10 wide with
+    // forward padding 1, five dx channels of a six-channel tile, a sample group of 2 of 4;
+    { batch: 6, inChannels: 5, outChannels: 4, height: 12, width: 12, kernelSize: 5, padding: 1 },
+    // dy 9 wide (one column past the row's end masked), 9 dx channels (an 8-channel tile and 1);
+    { batch: 3, inChannels: 9, outChannels: 3, height: 9, width: 13, kernelSize: 5, padding: 0 },
+    // dy 8 wide with forward padding 2 and rows shorter than the kernel's reach.
+    { batch: 5, inChannels: 3, outChannels: 2, height: 4, width: 8, kernelSize: 5, padding: 2 },
   ];
   for (let i = 0; i < 6; i++) {
     const kernelSize = [1, 3, 5][randomInt(rng, 0, 2)]!;

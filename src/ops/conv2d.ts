@@ -24,6 +24,8 @@ const TILE_SAMPLES = 16;
  * few unused columns.
  */
 const ROW_TILE = { kernelSize: 5, samples: 4, columns: 10, minChannels: 3, maxUnusedShare: 0.2 } as const;
+/** Which row tiles a correlation may take: the forward pass's, backwardInput's transposed ones. */
+type RowTiles = 'forward' | 'transposed';
 /**
  * Weight-gradient tiles: 8 output channels × a 5 × 5 block of one input channel's kernel (the
  * shader's TAPS; larger kernels take several blocks, smaller ones leave taps unstored).
@@ -93,7 +95,7 @@ export class Conv2d {
     this.weightShape = [cout, cin, k, k];
     this.biasShape = [cout];
 
-    const forward = correlation(cout, cin, oh, ow, h, w, n, k, p, { rowTilesAllowed: true });
+    const forward = correlation(cout, cin, oh, ow, h, w, n, k, p, 'forward');
     this.forwardKernel = gpu.kernel(shader, 'conv_forward', forward.constants);
     this.forwardInvocations = forward.invocations;
     this.forwardParams = gpu.uniform('conv2d.forward', this.forwardKernel.packUniform('corr', {
@@ -102,7 +104,7 @@ export class Conv2d {
     }));
     // dx is the correlation of dy with the kernel transposed (Cout ↔ Cin) and flipped, padded by
     // k − 1 − p: weight[o][c][u][v] is read as w'(c, o, k−1−u, k−1−v).
-    const backward = correlation(cin, cout, h, w, oh, ow, n, k, k - 1 - p);
+    const backward = correlation(cin, cout, h, w, oh, ow, n, k, k - 1 - p, 'transposed');
     this.backwardInputKernel = gpu.kernel(shader, 'conv_backward_input', backward.constants);
     this.backwardInputInvocations = backward.invocations;
     this.backwardInputParams = gpu.uniform('conv2d.backwardInput', this.backwardInputKernel.packUniform('corr', {
@@ -170,22 +172,44 @@ export class Conv2d {
  */
 function correlation(
   outChannels: number, inChannels: number, outH: number, outW: number, inH: number, inW: number,
-  batch: number, k: number, pad: number, { rowTilesAllowed = false } = {},
+  batch: number, k: number, pad: number, rowTiles: RowTiles,
 ): { values: Record<string, number>; constants: PipelineConstants; invocations: number } {
   const tile = TILES.find((t) => outChannels <= t.maxChannels)!;
-  const columnBlocks = Math.ceil(outW / ROW_TILE.columns);
-  const rowTiles = rowTilesAllowed && k === ROW_TILE.kernelSize && outChannels >= ROW_TILE.minChannels &&
-    columnBlocks * ROW_TILE.columns <= (1 + ROW_TILE.maxUnusedShare) * outW;
-  const sampleTiles = Math.ceil(batch / (rowTiles ? ROW_TILE.samples : TILE_SAMPLES));
+  const shape = rowTileShape(rowTiles, outChannels, outW, inW, k, pad);
+  const sampleTiles = Math.ceil(batch / (shape ? ROW_TILE.samples : TILE_SAMPLES));
   const channelTiles = Math.ceil(outChannels / tile.channels);
-  const tiles = channelTiles * sampleTiles * outH * (rowTiles ? columnBlocks : outW);
+  const columnBlocks = shape?.columnBlocks ?? 1;
+  const tiles = channelTiles * sampleTiles * outH * (shape ? columnBlocks : outW);
   return {
     values: {
       out_channels: outChannels, in_channels: inChannels, in_h: inH, in_w: inW, out_h: outH, out_w: outW, k, pad,
       batch, sample_tiles: sampleTiles, channel_tiles: channelTiles, tiles, column_blocks: columnBlocks,
     },
-    constants: { TILE_CHANNELS: tile.channels, TILE_SAMPLES, ...(rowTilesAllowed ? { ROW_TILES: rowTiles, MASKED: pad > 0 } : {}) },
+    constants: {
+      TILE_CHANNELS: tile.channels, TILE_SAMPLES,
+      ROW_TILES: shape !== undefined, MASKED: shape?.masked ?? false,
+    },
     invocations: tiles,
   };
+}
+
+/**
+ * Whether a correlation takes row tiles, and their column blocks and padding checks: forward row
+ * tiles cover ROW_TILE.columns output columns a block (worth it when the last block computes few
+ * unused ones); transposed ones (backwardInput) a whole output row from an input row of at most
+ * ROW_TILE.columns columns (worth it when it is nearly that wide: shorter rows multiply zeros),
+ * which needs pad ≤ k − 1 (forward padding ≥ 0) and inW + pad ≤ ROW_TILE.columns + k − 1.
+ */
+function rowTileShape(
+  rowTiles: RowTiles, outChannels: number, outW: number, inW: number, k: number, pad: number,
+): { columnBlocks: number; masked: boolean } | undefined {
+  if (k !== ROW_TILE.kernelSize || outChannels < ROW_TILE.minChannels) return undefined;
+  const { columns, maxUnusedShare } = ROW_TILE;
+  if (rowTiles === 'forward') {
+    const columnBlocks = Math.ceil(outW / columns);
+    return columnBlocks * columns <= (1 + maxUnusedShare) * outW ? { columnBlocks, masked: pad > 0 } : undefined;
+  }
+  const fits = pad >= 0 && pad <= k - 1 && inW <= columns && inW + pad <= columns + k - 1;
+  return fits && inW >= (1 - maxUnusedShare) * columns ? { columnBlocks: 1, masked: inW < columns } : undefined;
 }
 
