@@ -2,10 +2,10 @@
 // workgroup memory — the form that did best on SwiftShader, where workgroup memory is ordinary
 // CPU memory behind barriers. Each invocation keeps an R×C block of C in vec4 registers and, per
 // step of 4 along K, loads R vec4 of A and 4·C/4 vec4 of B. SwiftShader's JIT does not unroll
-// loops, so each tile shape is written out as its own entry point (mm_RxC). 8×8 is the best on
-// SwiftShader; 8×16 and 16×8 (tried because the conv kernels gained from 8×16 tiles) hold 16 vec4
-// of B or A live and measured ~30% slower. M, K, N must be multiples of the tile and of 4. A
-// benchmark kernel, not an op.
+// loops, so each tile shape is written out as its own entry point (mm_RxC). 8×16 and 16×8 (tried
+// because the conv kernels gained from 8×16 tiles) measured ~30% slower than 8×8 at first and
+// the best in the latest full run (bench/README.md); the bench takes the best of all. M, K, N
+// must be multiples of the tile and of 4. A benchmark kernel, not an op.
 
 override WORKGROUP: u32 = 64u;
 
