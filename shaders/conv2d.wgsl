@@ -503,6 +503,19 @@ fn row_offset(tile: RowTile, c: i32, u: i32) -> i32 {
   return (c * i32(corr.in_h) + tile.oh + u - corr.pad) * i32(corr.in_w);
 }
 
+// The five taps of one kernel row, at kernel offset wo, for each of a row tile's channels (the
+// last two only with 8 channels).
+fn tile_taps(r: RowWalk, wo: i32) -> array<array<f32, 5>, 8> {
+  var w: array<array<f32, 5>, 8>;
+  w[0] = channel_taps(r.w_lo.x, wo); w[1] = channel_taps(r.w_lo.y, wo);
+  w[2] = channel_taps(r.w_lo.z, wo); w[3] = channel_taps(r.w_lo.w, wo);
+  w[4] = channel_taps(r.w_hi.x, wo); w[5] = channel_taps(r.w_hi.y, wo);
+  if (TILE_CHANNELS == 8u) {
+    w[6] = channel_taps(r.w_hi.z, wo); w[7] = channel_taps(r.w_hi.w, wo);
+  }
+  return w;
+}
+
 // A row tile's outputs: per input channel and in-range kernel row, 14 input values per sample and
 // five taps per channel serve all TILE_CHANNELS × 4 × 10 outputs' five taps (96 loads per 1,600
 // multiply-adds with 8 channels, 86 per 1,200 with 6).
@@ -514,12 +527,11 @@ fn row_correlate(tile: RowTile) {
   for (var c = 0; c < i32(corr.in_channels); c++) {
     for (var u = r.u_lo; u < r.u_hi; u++) {
       let xs = row_input(r.samples + row_offset(tile, c, u), iw);
-      let wo = c * corr.w_in + u * corr.w_row;
-      row_products(&acc[0], channel_taps(r.w_lo.x, wo), xs); row_products(&acc[1], channel_taps(r.w_lo.y, wo), xs);
-      row_products(&acc[2], channel_taps(r.w_lo.z, wo), xs); row_products(&acc[3], channel_taps(r.w_lo.w, wo), xs);
-      row_products(&acc[4], channel_taps(r.w_hi.x, wo), xs); row_products(&acc[5], channel_taps(r.w_hi.y, wo), xs);
+      let w = tile_taps(r, c * corr.w_in + u * corr.w_row);
+      row_products(&acc[0], w[0], xs); row_products(&acc[1], w[1], xs); row_products(&acc[2], w[2], xs);
+      row_products(&acc[3], w[3], xs); row_products(&acc[4], w[4], xs); row_products(&acc[5], w[5], xs);
       if (TILE_CHANNELS == 8u) {
-        row_products(&acc[6], channel_taps(r.w_hi.z, wo), xs); row_products(&acc[7], channel_taps(r.w_hi.w, wo), xs);
+        row_products(&acc[6], w[6], xs); row_products(&acc[7], w[7], xs);
       }
     }
   }
@@ -598,12 +610,11 @@ fn transposed_correlate(tile: RowTile) {
   for (var c = 0; c < i32(corr.in_channels); c++) {
     for (var u = r.u_lo; u < r.u_hi; u++) {
       let ys = dy_row(r.samples + row_offset(tile, c, u));
-      let wo = c * corr.w_in + u * corr.w_row;
-      transposed_products(&acc[0], channel_taps(r.w_lo.x, wo), ys); transposed_products(&acc[1], channel_taps(r.w_lo.y, wo), ys);
-      transposed_products(&acc[2], channel_taps(r.w_lo.z, wo), ys); transposed_products(&acc[3], channel_taps(r.w_lo.w, wo), ys);
-      transposed_products(&acc[4], channel_taps(r.w_hi.x, wo), ys); transposed_products(&acc[5], channel_taps(r.w_hi.y, wo), ys);
+      let w = tile_taps(r, c * corr.w_in + u * corr.w_row);
+      transposed_products(&acc[0], w[0], ys); transposed_products(&acc[1], w[1], ys); transposed_products(&acc[2], w[2], ys);
+      transposed_products(&acc[3], w[3], ys); transposed_products(&acc[4], w[4], ys); transposed_products(&acc[5], w[5], ys);
       if (TILE_CHANNELS == 8u) {
-        transposed_products(&acc[6], channel_taps(r.w_hi.z, wo), ys); transposed_products(&acc[7], channel_taps(r.w_hi.w, wo), ys);
+        transposed_products(&acc[6], w[6], ys); transposed_products(&acc[7], w[7], ys);
       }
     }
   }

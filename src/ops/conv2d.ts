@@ -18,10 +18,10 @@ const TILES = [
 ] as const;
 const TILE_SAMPLES = 16;
 /**
- * Row tiles of the forward pass (the shader's ROW_TILES, for k = 5): the tile's 8 or 6 output
- * channels × 4 samples × 10 adjacent output columns. They pay off when the channels are mostly
- * filled (three or more: one or two channels keep the 1 × 16 tile) and a row's last block computes
- * few unused columns.
+ * Row tiles (the shader's ROW_TILES, for k = 5): the tile's 8 or 6 output channels × 4 samples ×
+ * 10 adjacent output columns in the forward pass, × a whole output row from an input row of at
+ * most 10 columns in backwardInput (transposed). They pay off when the channels are mostly filled
+ * (three or more: one or two channels keep the 1 × 16 tile) and few columns go unused.
  */
 const ROW_TILE = { kernelSize: 5, samples: 4, columns: 10, minChannels: 3, maxUnusedShare: 0.2 } as const;
 /** Which row tiles a correlation may take: the forward pass's, backwardInput's transposed ones. */
@@ -167,8 +167,8 @@ export class Conv2d {
 /**
  * Uniform values of a correlation producing `outChannels` planes of outH×outW from `inChannels`
  * planes of inH×inW, the pipeline constants of its tile shape, and the number of invocations it
- * needs: one per tile of channels × samples at one output position, or (the forward pass, which
- * allows row tiles) one per row tile of channels × samples × columns of one output row.
+ * needs: one per tile of channels × samples at one output position, or one per row tile of
+ * channels × samples × columns of one output row (forward) or × a whole output row (transposed).
  */
 function correlation(
   outChannels: number, inChannels: number, outH: number, outW: number, inH: number, inW: number,
