@@ -1,4 +1,6 @@
-// 2-D convolution, stride 1, zero padding, NCHW, as implicit GEMM (no im2col buffer).
+// 2-D convolution, stride 1, zero padding, NCHW, as implicit GEMM (no im2col buffer). A
+// convolution whose window covers its whole unpadded input (LeNet's conv3) is a plain matrix
+// product instead, and runs on linear.wgsl's kernels (src/ops/conv2d.ts).
 //
 // Forward and backwardInput are one correlation,
 //   out[n, o, i, j] = Σ_{c,u,v} in[n, c, i+u−pad, j+v−pad] · w(o, c, u, v),
@@ -105,8 +107,6 @@ const PARTIAL_SLOTS = 52u;
 // Whether a tile's taps can fall outside the input: with no padding (and, for the weight
 // gradient, k a multiple of TAPS) every tap is in range, and the checks are left out.
 override MASKED: bool;
-// Whether the output is one column wide (conv3), where pass 1 takes two rows per loop body.
-override COLUMN: bool;
 // Whether conv_forward uses row tiles (k = 5, set by src/ops/conv2d.ts): TILE_CHANNELS (8 or 6)
 // channels × 4 samples × ROW_COLUMNS adjacent output columns of one output row.
 override ROW_TILES: bool = false;
@@ -777,15 +777,6 @@ fn first_windows(at: RowAt, iw: vec4<i32>, col_ok: vec4<bool>) -> array<Window, 
                           first_window(at.xr4, at.ok4, iw, col_ok));
 }
 
-// The products of a one-column output row (conv3: 1 × 1 outputs): its windows set up and slid
-// once. They hold no state between rows, so two rows fit one straight-line loop body.
-fn column_pixel(sums: ptr<function, WSums>, tile: WTile, row: u32, iw: vec4<i32>, col_ok: vec4<bool>,
-                dy_lo: vec4<u32>, dy_hi: vec4<u32>) {
-  let at = row_at(tile, row);
-  var win = first_windows(at, iw, col_ok);
-  weight_pixel(sums, &win, at, tile.v0, 0u, dy_lo, dy_hi);
-}
-
 // One invocation's share of pass 1: a tile, and the chunk of output rows first .. last − 1.
 struct WJob {
   t: u32,
@@ -812,8 +803,7 @@ fn weight_job(t: u32) -> WJob {
 }
 
 // Pass 1: one tile's sums over one chunk of whole output rows (n, oh), walking each row's columns
-// with a sliding window per kernel row; for one-column outputs (COLUMN: conv3's 1 × 1) one row is
-// one pixel, with no window to slide, and two rows go in one loop body instead.
+// with a sliding window per kernel row.
 @compute @workgroup_size(PARTIALS_WG)
 fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                         @builtin(local_invocation_index) lid: u32) {
@@ -823,34 +813,23 @@ fn conv_weight_partials(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_work
   }
   let job = weight_job(t);
   var sums: WSums;
-  if (COLUMN) {
-    var row = job.first;
-    for (; row + 1u < job.last; row += 2u) {
-      column_pixel(&sums, job.tile, row, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
-      column_pixel(&sums, job.tile, row + 1u, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
+  var win: array<Window, 5>;
+  for (var row = job.first; row < job.last; row++) {
+    let at = row_at(job.tile, row);
+    win = first_windows(at, job.iw, job.col_ok);
+    var ow = 0u;
+    for (; ow + 1u < wgrad.out_w; ow += 2u) {
+      weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
+      weight_pixel(&sums, &win, at, job.tile.v0, ow + 1u, job.dy_lo, job.dy_hi);
     }
-    if (row < job.last) {
-      column_pixel(&sums, job.tile, row, job.iw, job.col_ok, job.dy_lo, job.dy_hi);
-    }
-  } else {
-    var win: array<Window, 5>;
-    for (var row = job.first; row < job.last; row++) {
-      let at = row_at(job.tile, row);
-      win = first_windows(at, job.iw, job.col_ok);
-      var ow = 0u;
-      for (; ow + 1u < wgrad.out_w; ow += 2u) {
-        weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
-        weight_pixel(&sums, &win, at, job.tile.v0, ow + 1u, job.dy_lo, job.dy_hi);
-      }
-      if (ow < wgrad.out_w) {
-        weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
-      }
+    if (ow < wgrad.out_w) {
+      weight_pixel(&sums, &win, at, job.tile.v0, ow, job.dy_lo, job.dy_hi);
     }
   }
   store_partials(job, sums);
 }
 
-// A chunk's sums into `partials`, or, with a single chunk (conv3: one output pixel per sample),
+// A chunk's sums into `partials`, or, with a single chunk (few output pixels per kernel tap),
 // straight into dweight and dbias: the whole sum, with no reduce pass.
 fn store_partials(job: WJob, sums: WSums) {
   let tile = job.tile;

@@ -8,13 +8,21 @@
 // order as the separate kernels (tanh.wgsl), so the same bits, one dispatch fewer each.
 // stable_tanh comes from lib/stable-tanh.wgsl (included below).
 //
-// Each invocation computes a TILE×TILE (8×8) block of outputs in registers: per step of the sum
-// 16 loads feed 64 multiply-adds (every load is a per-lane gather on SwiftShader, so larger tiles
-// pay: with 8×8 tiles in workgroups of 16, fc1's three products take 1.1 ms per batch of 64
-// instead of 1.6). Workgroup-memory tiling was slower on SwiftShader. Tile indices past the edge are clamped for the loads, so the inner loops have no
-// branches, and only the stores are guarded. Every output is one sequential sum in a fixed
-// order, so results are deterministic; backward_weight sums over the batch this way too, with no
-// cross-invocation reduction. The 1-D grid of tiles may be folded into 2-D.
+// Every tensor with an `in` axis (x, weight, dx, dW, through) is read and written as vec4 along
+// that axis, so `in` must be a multiple of 4 (src/ops/linear.ts refuses other sizes). On
+// SwiftShader a load with a per-invocation index costs about the same for a vec4 as for one
+// float (one masked load per lane), so vec4 rows cut the loads per multiply-add by up to 4.
+// Each invocation computes a TILE×TILE (8×8) block of outputs in registers:
+//   forward:         per 4 steps of the sum, 8 + 8 vec4 loads feed 256 multiply-adds;
+//   backward_input:  per step, 8 dy values and 2 vec4 weight loads feed 64;
+//   backward_weight: per sample, 8 dy values and 2 vec4 x loads feed 64.
+// Workgroup-memory tiling was slower on SwiftShader. Tile indices past the edge are clamped for
+// the loads, so the inner loops have no branches, and only the stores are guarded. Every output
+// is one sum in a fixed order, so results are deterministic; backward_weight sums over the batch
+// this way too, with no cross-invocation reduction. The 1-D grid of tiles may be folded into 2-D.
+//
+// The same kernels run the convolutions whose window covers their whole unpadded input (LeNet's
+// conv3: 16×5×5 → 120×1×1), which are this product with in = Cin·k·k (src/ops/conv2d.ts).
 
 //#include "lib/grid.wgsl"
 //#include "lib/stable-tanh.wgsl"
@@ -34,16 +42,17 @@ override TILE: u32;
 override TANH: bool;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> weight: array<f32>;
+// [N, in / 4], [out, in / 4]: vec4 along `in`.
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> weight: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<storage, read> dy: array<f32>;
-@group(0) @binding(6) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(7) var<storage, read_write> d_weight: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dx: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> d_weight: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> d_bias: array<f32>;
-// backward_input_tanh: the tanh output that was this layer's input, [N, in].
-@group(0) @binding(9) var<storage, read> through: array<f32>;
+// backward_input_tanh: the tanh output that was this layer's input, [N, in / 4].
+@group(0) @binding(9) var<storage, read> through: array<vec4<f32>>;
 
 // Origin (row, column) of this invocation's tile in a rows × cols output, or none past the end.
 struct Tile {
@@ -52,11 +61,12 @@ struct Tile {
   valid: bool,
 }
 
-fn tile_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, rows: u32, cols: u32) -> Tile {
+// Tiles are TILE rows × `width` columns.
+fn tile_of(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, rows: u32, cols: u32, width: u32) -> Tile {
   let t = grid_index(wid, nwg, lid, WG);
-  let tile_cols = (cols + TILE - 1u) / TILE;
+  let tile_cols = (cols + width - 1u) / width;
   let tile_rows = (rows + TILE - 1u) / TILE;
-  return Tile((t / tile_cols) * TILE, (t % tile_cols) * TILE, t < tile_rows * tile_cols);
+  return Tile((t / tile_cols) * TILE, (t % tile_cols) * width, t < tile_rows * tile_cols);
 }
 
 // Four indices from `start`, clamped to `limit - 1` so loads stay in bounds.
@@ -64,58 +74,48 @@ fn clamped(start: u32, limit: u32) -> vec4<u32> {
   return min(vec4<u32>(start) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(limit - 1u));
 }
 
-// acc[2r + h] += rows[r] · cols[4h .. 4h + 3]: the outer product of a tile's 8 row values
-// (r_lo, r_hi) and 8 column values (c_lo, c_hi).
-fn outer(acc: ptr<function, array<vec4<f32>, 16>>, r_lo: vec4<f32>, r_hi: vec4<f32>, c_lo: vec4<f32>, c_hi: vec4<f32>) {
-  (*acc)[0] += r_lo.x * c_lo; (*acc)[1] += r_lo.x * c_hi;
-  (*acc)[2] += r_lo.y * c_lo; (*acc)[3] += r_lo.y * c_hi;
-  (*acc)[4] += r_lo.z * c_lo; (*acc)[5] += r_lo.z * c_hi;
-  (*acc)[6] += r_lo.w * c_lo; (*acc)[7] += r_lo.w * c_hi;
-  (*acc)[8] += r_hi.x * c_lo; (*acc)[9] += r_hi.x * c_hi;
-  (*acc)[10] += r_hi.y * c_lo; (*acc)[11] += r_hi.y * c_hi;
-  (*acc)[12] += r_hi.z * c_lo; (*acc)[13] += r_hi.z * c_hi;
-  (*acc)[14] += r_hi.w * c_lo; (*acc)[15] += r_hi.w * c_hi;
-}
-
-fn gather_x(i: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(x[i.x], x[i.y], x[i.z], x[i.w]);
-}
-
-fn gather_weight(i: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(weight[i.x], weight[i.y], weight[i.z], weight[i.w]);
-}
+// A forward tile's sums: acc[2r + h] holds row r, columns 4h .. 4h + 3.
+alias TileSums = array<vec4<f32>, 16>;
 
 fn gather_dy(i: vec4<u32>) -> vec4<f32> {
   return vec4<f32>(dy[i.x], dy[i.y], dy[i.z], dy[i.w]);
 }
 
-// Output e (0..63, row-major) of a tile in a [rows, cols] row-major tensor: its flat index and
-// value, and whether it lies inside the tensor.
-struct Output {
-  index: u32,
-  value: f32,
-  valid: bool,
+// One row's dot products with the tile's 8 weight rows (four steps of the sum each).
+struct WeightRows {
+  lo: array<vec4<f32>, 4>,
+  hi: array<vec4<f32>, 4>,
 }
 
-fn tile_output(tile: Tile, acc: ptr<function, array<vec4<f32>, 16>>, e: u32, rows: u32, cols: u32) -> Output {
-  let r = e / TILE;
-  let c = e % TILE;
-  let row = tile.row + r;
-  let col = tile.col + c;
-  return Output(row * cols + col, (*acc)[2u * r + c / 4u][c % 4u], row < rows && col < cols);
+fn dots(xs: vec4<f32>, w: array<vec4<f32>, 4>) -> vec4<f32> {
+  return vec4<f32>(dot(xs, w[0]), dot(xs, w[1]), dot(xs, w[2]), dot(xs, w[3]));
 }
 
-// The sums of a forward tile (no bias).
-fn forward_sums(tile: Tile) -> array<vec4<f32>, 16> {
-  let n_in = params.in_features;
-  let n_out = params.out_features;
-  let x_lo = clamped(tile.row, params.batch) * n_in;
-  let x_hi = clamped(tile.row + 4u, params.batch) * n_in;
-  let w_lo = clamped(tile.col, n_out) * n_in;
-  let w_hi = clamped(tile.col + 4u, n_out) * n_in;
-  var acc: array<vec4<f32>, 16>;
-  for (var k = 0u; k < n_in; k++) {
-    outer(&acc, gather_x(x_lo + k), gather_x(x_hi + k), gather_weight(w_lo + k), gather_weight(w_hi + k));
+// acc[2r + h] += the dot products of x row r's four values with the weight rows of half h.
+fn row_dots(acc: ptr<function, TileSums>, r: u32, xs: vec4<f32>, w: WeightRows) {
+  (*acc)[2u * r] += dots(xs, w.lo);
+  (*acc)[2u * r + 1u] += dots(xs, w.hi);
+}
+
+fn weight_rows(lo: vec4<u32>, hi: vec4<u32>, k: u32) -> WeightRows {
+  return WeightRows(array<vec4<f32>, 4>(weight[lo.x + k], weight[lo.y + k], weight[lo.z + k], weight[lo.w + k]),
+                    array<vec4<f32>, 4>(weight[hi.x + k], weight[hi.y + k], weight[hi.z + k], weight[hi.w + k]));
+}
+
+// The sums of a forward tile (no bias): rows are samples, columns output features.
+fn forward_sums(tile: Tile) -> TileSums {
+  let in4 = params.in_features / 4u;
+  let x_lo = clamped(tile.row, params.batch) * in4;
+  let x_hi = clamped(tile.row + 4u, params.batch) * in4;
+  let w_lo = clamped(tile.col, params.out_features) * in4;
+  let w_hi = clamped(tile.col + 4u, params.out_features) * in4;
+  var acc: TileSums;
+  for (var k = 0u; k < in4; k++) {
+    let w = weight_rows(w_lo, w_hi, k);
+    row_dots(&acc, 0u, x[x_lo.x + k], w); row_dots(&acc, 1u, x[x_lo.y + k], w);
+    row_dots(&acc, 2u, x[x_lo.z + k], w); row_dots(&acc, 3u, x[x_lo.w + k], w);
+    row_dots(&acc, 4u, x[x_hi.x + k], w); row_dots(&acc, 5u, x[x_hi.y + k], w);
+    row_dots(&acc, 6u, x[x_hi.z + k], w); row_dots(&acc, 7u, x[x_hi.w + k], w);
   }
   return acc;
 }
@@ -123,52 +123,111 @@ fn forward_sums(tile: Tile) -> array<vec4<f32>, 16> {
 @compute @workgroup_size(WG)
 fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                   @builtin(local_invocation_index) lid: u32) {
-  let tile = tile_of(wid, nwg, lid, params.batch, params.out_features);
+  let tile = tile_of(wid, nwg, lid, params.batch, params.out_features, TILE);
   if (!tile.valid) {
     return;
   }
-  var acc = forward_sums(tile);
+  let n_out = params.out_features;
+  let acc = forward_sums(tile);
   for (var e = 0u; e < TILE * TILE; e++) {
-    let out = tile_output(tile, &acc, e, params.batch, params.out_features);
-    if (out.valid) {
-      let z = out.value + bias[tile.col + e % TILE];
+    let r = e / TILE;
+    let c = e % TILE;
+    let row = tile.row + r;
+    let col = tile.col + c;
+    if (row < params.batch && col < n_out) {
+      let z = acc[2u * r + c / 4u][c % 4u] + bias[col];
       if (TANH) {
-        y[out.index] = stable_tanh(z);
+        y[row * n_out + col] = stable_tanh(z);
       } else {
-        y[out.index] = z;
+        y[row * n_out + col] = z;
       }
     }
   }
 }
 
-// The sums of a backward-input tile.
-fn input_sums(tile: Tile) -> array<vec4<f32>, 16> {
-  let n_in = params.in_features;
+// Backward tiles (dx, dW) are TILE rows × VEC_COLUMNS vec4 along `in`: wider than the forward's,
+// because their rows' values (dy) are single floats, which cost a load each.
+const VEC_COLUMNS: u32 = 4u;
+
+// A backward tile's sums: acc[4r + q] holds row r, vec4 column q.
+alias WideSums = array<vec4<f32>, 32>;
+
+// A backward tile's vec4 columns, clamped for loads, and whether each exists.
+struct VecColumns {
+  at: array<u32, 4>,
+  ok: array<bool, 4>,
+}
+
+fn vec_columns(tile: Tile) -> VecColumns {
+  let in4 = params.in_features / 4u;
+  let c = tile.col / 4u;
+  let last = in4 - 1u;
+  return VecColumns(array<u32, 4>(min(c, last), min(c + 1u, last), min(c + 2u, last), min(c + 3u, last)),
+                    array<bool, 4>(c < in4, c + 1u < in4, c + 2u < in4, c + 3u < in4));
+}
+
+// The tile's four vec4 columns of the row starting at vec4 `base` of a weight or x row.
+fn weight_columns(base: u32, cols: VecColumns) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(weight[base + cols.at[0]], weight[base + cols.at[1]], weight[base + cols.at[2]], weight[base + cols.at[3]]);
+}
+
+fn x_columns(base: u32, cols: VecColumns) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(x[base + cols.at[0]], x[base + cols.at[1]], x[base + cols.at[2]], x[base + cols.at[3]]);
+}
+
+// acc[4r + q] += v · c[q] for row r.
+fn row_outer(acc: ptr<function, WideSums>, r: u32, v: f32, c: array<vec4<f32>, 4>) {
+  (*acc)[4u * r] += v * c[0];
+  (*acc)[4u * r + 1u] += v * c[1];
+  (*acc)[4u * r + 2u] += v * c[2];
+  (*acc)[4u * r + 3u] += v * c[3];
+}
+
+// The outer product of a tile's 8 row values (r_lo, r_hi) and its 4 vec4 columns.
+fn wide_outer(acc: ptr<function, WideSums>, r_lo: vec4<f32>, r_hi: vec4<f32>, c: array<vec4<f32>, 4>) {
+  row_outer(acc, 0u, r_lo.x, c); row_outer(acc, 1u, r_lo.y, c); row_outer(acc, 2u, r_lo.z, c); row_outer(acc, 3u, r_lo.w, c);
+  row_outer(acc, 4u, r_hi.x, c); row_outer(acc, 5u, r_hi.y, c); row_outer(acc, 6u, r_hi.z, c); row_outer(acc, 7u, r_hi.w, c);
+}
+
+// The sums of a backward-input tile: rows are samples, columns input features.
+fn input_sums(tile: Tile, cols: VecColumns) -> WideSums {
+  let in4 = params.in_features / 4u;
   let n_out = params.out_features;
   let d_lo = clamped(tile.row, params.batch) * n_out;
   let d_hi = clamped(tile.row + 4u, params.batch) * n_out;
-  let i_lo = clamped(tile.col, n_in);
-  let i_hi = clamped(tile.col + 4u, n_in);
-  var acc: array<vec4<f32>, 16>;
+  var acc: WideSums;
   for (var o = 0u; o < n_out; o++) {
-    let wo = o * n_in;
-    outer(&acc, gather_dy(d_lo + o), gather_dy(d_hi + o), gather_weight(i_lo + wo), gather_weight(i_hi + wo));
+    wide_outer(&acc, gather_dy(d_lo + o), gather_dy(d_hi + o), weight_columns(o * in4, cols));
   }
   return acc;
+}
+
+// Sum s = 4r + q of a tile of a [rows, in] tensor (dx, dW): its vec4 index, and whether it lies
+// inside the tensor.
+struct VecOut {
+  index: u32,
+  valid: bool,
+}
+
+fn vec_out(tile: Tile, cols: VecColumns, s: u32, rows: u32) -> VecOut {
+  let row = tile.row + s / VEC_COLUMNS;
+  let q = s % VEC_COLUMNS;
+  return VecOut(row * (params.in_features / 4u) + cols.at[q], row < rows && cols.ok[q]);
 }
 
 @compute @workgroup_size(WG)
 fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                          @builtin(local_invocation_index) lid: u32) {
-  let tile = tile_of(wid, nwg, lid, params.batch, params.in_features);
+  let tile = tile_of(wid, nwg, lid, params.batch, params.in_features, 4u * VEC_COLUMNS);
   if (!tile.valid) {
     return;
   }
-  var acc = input_sums(tile);
-  for (var e = 0u; e < TILE * TILE; e++) {
-    let out = tile_output(tile, &acc, e, params.batch, params.in_features);
+  let cols = vec_columns(tile);
+  let acc = input_sums(tile, cols);
+  for (var s = 0u; s < VEC_COLUMNS * TILE; s++) {
+    let out = vec_out(tile, cols, s, params.batch);
     if (out.valid) {
-      dx[out.index] = out.value;
+      dx[out.index] = acc[s];
     }
   }
 }
@@ -176,16 +235,17 @@ fn linear_backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wor
 @compute @workgroup_size(WG)
 fn linear_backward_input_tanh(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                               @builtin(local_invocation_index) lid: u32) {
-  let tile = tile_of(wid, nwg, lid, params.batch, params.in_features);
+  let tile = tile_of(wid, nwg, lid, params.batch, params.in_features, 4u * VEC_COLUMNS);
   if (!tile.valid) {
     return;
   }
-  var acc = input_sums(tile);
-  for (var e = 0u; e < TILE * TILE; e++) {
-    let out = tile_output(tile, &acc, e, params.batch, params.in_features);
+  let cols = vec_columns(tile);
+  let acc = input_sums(tile, cols);
+  for (var s = 0u; s < VEC_COLUMNS * TILE; s++) {
+    let out = vec_out(tile, cols, s, params.batch);
     if (out.valid) {
       let t = through[out.index];
-      dx[out.index] = out.value * (1.0 - t * t);
+      dx[out.index] = acc[s] * (1.0 - t * t);
     }
   }
 }
@@ -195,32 +255,31 @@ fn linear_backward_input_tanh(@builtin(workgroup_id) wid: vec3<u32>, @builtin(nu
 @compute @workgroup_size(WG)
 fn linear_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                           @builtin(local_invocation_index) lid: u32) {
-  let n_in = params.in_features;
   let n_out = params.out_features;
-  let tile = tile_of(wid, nwg, lid, n_out, n_in);
+  let in4 = params.in_features / 4u;
+  let tile = tile_of(wid, nwg, lid, n_out, params.in_features, 4u * VEC_COLUMNS);
   if (!tile.valid) {
     return;
   }
+  let cols = vec_columns(tile);
   let o_lo = clamped(tile.row, n_out);
   let o_hi = clamped(tile.row + 4u, n_out);
-  let i_lo = clamped(tile.col, n_in);
-  let i_hi = clamped(tile.col + 4u, n_in);
-  var acc: array<vec4<f32>, 16>;
+  var acc: WideSums;
   var db_lo = vec4<f32>(0.0);
   var db_hi = vec4<f32>(0.0);
   for (var n = 0u; n < params.batch; n++) {
     let dn = n * n_out;
-    let xn = n * n_in;
+    let xn = n * in4;
     let g_lo = gather_dy(o_lo + dn);
     let g_hi = gather_dy(o_hi + dn);
-    outer(&acc, g_lo, g_hi, gather_x(i_lo + xn), gather_x(i_hi + xn));
+    wide_outer(&acc, g_lo, g_hi, x_columns(xn, cols));
     db_lo += g_lo;
     db_hi += g_hi;
   }
-  for (var e = 0u; e < TILE * TILE; e++) {
-    let out = tile_output(tile, &acc, e, n_out, n_in);
+  for (var s = 0u; s < VEC_COLUMNS * TILE; s++) {
+    let out = vec_out(tile, cols, s, n_out);
     if (out.valid) {
-      d_weight[out.index] = out.value;
+      d_weight[out.index] = acc[s];
     }
   }
   if (tile.col == 0u) {

@@ -22,17 +22,20 @@ const TOL = { atol: 1e-5, rtol: 1e-4 };
 // (4σ of a 256-term sum): √256·20·2⁻²⁴ ≈ 2e-5.
 const WEIGHT_TOL = { atol: 8e-5, rtol: 1e-4 };
 
-// LeNet-5's fc1 and fc2 at batch 1, 16 and 256, plus sizes that are not multiples of the 8×8 tile
-// or of the 16-invocation workgroup.
+// LeNet-5's fc1 and fc2 at batch 1, 16 and 256, its conv3 as a product (in 400), plus sizes that
+// are not multiples of the 8×8 tile or of the 16-invocation workgroup (in stays a multiple of 4:
+// Linear refuses others).
 const SHAPES: LinearShape[] = [
   { batch: 1, inFeatures: 120, outFeatures: 84 },
   { batch: 16, inFeatures: 120, outFeatures: 84 },
   { batch: 256, inFeatures: 120, outFeatures: 84 },
   { batch: 1, inFeatures: 84, outFeatures: 10 },
   { batch: 256, inFeatures: 84, outFeatures: 10 },
-  { batch: 1, inFeatures: 1, outFeatures: 1 },
-  { batch: 3, inFeatures: 5, outFeatures: 7 },
-  { batch: 67, inFeatures: 13, outFeatures: 66 },
+  { batch: 64, inFeatures: 400, outFeatures: 120 },
+  { batch: 1, inFeatures: 4, outFeatures: 1 },
+  { batch: 3, inFeatures: 4, outFeatures: 7 },
+  { batch: 5, inFeatures: 12, outFeatures: 3 },
+  { batch: 67, inFeatures: 20, outFeatures: 66 },
 ];
 
 const describe = (s: LinearShape) => `[N ${s.batch}, in ${s.inFeatures}, out ${s.outFeatures}]`;
@@ -92,7 +95,7 @@ test('reference backward matches finite differences', () => {
 
 test('forward, backwardInput and backwardWeight match the reference', async () => {
   const rng = new SeededRandom(SEED + 1);
-  const random = { batch: randomInt(rng, 1, 40), inFeatures: randomInt(rng, 1, 150), outFeatures: randomInt(rng, 1, 100) };
+  const random = { batch: randomInt(rng, 1, 40), inFeatures: 4 * randomInt(rng, 1, 38), outFeatures: randomInt(rng, 1, 100) };
   for (const s of [...SHAPES, random]) {
     const d = makeData(rng, s);
     const result = await runOnGpu({ tensors: tensorsFor(s, d), ops: { fc: { op: 'Linear', args: [s] } }, actions: ALL_CALLS });
@@ -125,7 +128,7 @@ test('every output is bit-identical run after run', async () => {
 test('fused tanh: forward_tanh and backwardInput through a tanh equal Linear + Tanh bit for bit, and the reference', async () => {
   const rng = new SeededRandom(SEED + 4);
   // fc1 → tanh → fc2 of LeNet-5, and a shape off every tile edge.
-  for (const s of [{ batch: 64, inFeatures: 120, outFeatures: 84 }, { batch: 13, inFeatures: 9, outFeatures: 11 }]) {
+  for (const s of [{ batch: 64, inFeatures: 120, outFeatures: 84 }, { batch: 13, inFeatures: 12, outFeatures: 20 }]) {
     const d = makeData(rng, s);
     // The layer after the tanh: its input is t = tanh(y), its dy arbitrary.
     const next = { batch: s.batch, inFeatures: s.outFeatures, outFeatures: 10 };
@@ -165,11 +168,12 @@ test('fused tanh: forward_tanh and backwardInput through a tanh equal Linear + T
 
 test('invalid config is refused with the field named', async () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ batch: 0, inFeatures: 3, outFeatures: 2 }, /Linear: batch must be a positive integer, got 0/],
+    [{ batch: 0, inFeatures: 4, outFeatures: 2 }, /Linear: batch must be a positive integer, got 0/],
     [{ batch: 2, inFeatures: 2.5, outFeatures: 2 }, /Linear: inFeatures must be a positive integer, got 2\.5/],
-    [{ batch: 2, inFeatures: 3, outFeatures: -1 }, /Linear: outFeatures must be a positive integer, got -1/],
-    [{ batch: 2, inFeatures: 3 }, /Linear: outFeatures must be a positive integer, got undefined/],
-    [{ batch: 2, inFeatures: 3, outFeatures: 2, activation: 'relu' }, /Linear: activation must be 'tanh' or left out, got relu/],
+    [{ batch: 2, inFeatures: 4, outFeatures: -1 }, /Linear: outFeatures must be a positive integer, got -1/],
+    [{ batch: 2, inFeatures: 4 }, /Linear: outFeatures must be a positive integer, got undefined/],
+    [{ batch: 2, inFeatures: 4, outFeatures: 2, activation: 'relu' }, /Linear: activation must be 'tanh' or left out, got relu/],
+    [{ batch: 2, inFeatures: 30, outFeatures: 2 }, /Linear: inFeatures must be a multiple of 4 \(rows along it are read as vec4\), got 30/],
   ];
   for (const [config, message] of cases) {
     const result = await runOnGpu({ tensors: {}, ops: { fc: { op: 'Linear', args: [config] } }, actions: [] });
@@ -179,19 +183,19 @@ test('invalid config is refused with the field named', async () => {
 });
 
 test('mismatched shapes are refused with the op and tensor named', async () => {
-  const s = { batch: 2, inFeatures: 3, outFeatures: 5 };
+  const s = { batch: 2, inFeatures: 4, outFeatures: 5 };
   const tensors = {
     ...tensorsFor(s, makeData(new SeededRandom(SEED + 3), s)),
-    wT: { shape: [3, 5] },
-    x4: { shape: [4, 3] },
+    wT: { shape: [4, 5] },
+    x3: { shape: [3, 4] },
     db6: { shape: [6] },
   };
   const cases: [Action, RegExp][] = [
-    [{ call: 'fc', method: 'forward', args: ['x', 'wT', 'b', 'y'] }, /linear forward: weight has shape \[3, 5\] but \[5, 3\] was expected/],
-    [{ call: 'fc', method: 'forward', args: ['x4', 'w', 'b', 'y'] }, /linear forward: x has shape \[4, 3\] but \[2, 3\] was expected/],
-    [{ call: 'fc', method: 'backwardInput', args: ['dy', 'w', 'y'] }, /linear backwardInput: dx has shape \[2, 5\] but \[2, 3\] was expected/],
+    [{ call: 'fc', method: 'forward', args: ['x', 'wT', 'b', 'y'] }, /linear forward: weight has shape \[4, 5\] but \[5, 4\] was expected/],
+    [{ call: 'fc', method: 'forward', args: ['x3', 'w', 'b', 'y'] }, /linear forward: x has shape \[3, 4\] but \[2, 4\] was expected/],
+    [{ call: 'fc', method: 'backwardInput', args: ['dy', 'w', 'y'] }, /linear backwardInput: dx has shape \[2, 5\] but \[2, 4\] was expected/],
     [{ call: 'fc', method: 'backwardWeight', args: ['x', 'dy', 'dw', 'db6'] }, /linear backwardWeight: dBias has shape \[6\] but \[5\] was expected/],
-    [{ call: 'fc', method: 'backwardInput', args: ['dy', 'w', 'dx', 'db6'] }, /linear backwardInput: through has shape \[6\] but \[2, 3\] was expected/],
+    [{ call: 'fc', method: 'backwardInput', args: ['dy', 'w', 'dx', 'db6'] }, /linear backwardInput: through has shape \[6\] but \[2, 4\] was expected/],
   ];
   for (const [action, message] of cases) {
     const result = await runOnGpu({ tensors, ops: { fc: { op: 'Linear', args: [s] } }, actions: [action] });

@@ -4,6 +4,7 @@ import type { Dispatch } from '../gpu/dispatch.ts';
 import type { Gpu } from '../gpu/gpu.ts';
 import type { Kernel, PipelineConstants } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
+import { Linear } from './linear.ts';
 import { nonNegativeInteger, positiveIntegers, refuse } from './validate.ts';
 
 /**
@@ -65,20 +66,7 @@ export class Conv2d {
   readonly weightShape: Shape4;
   /** bias and dBias: [Cout]. */
   readonly biasShape: readonly [number];
-  private readonly forwardKernel: Kernel;
-  private readonly backwardInputKernel: Kernel;
-  private readonly partialsKernel: Kernel;
-  private readonly reduceKernel: Kernel;
-  private readonly forwardParams: GPUBuffer;
-  private readonly backwardInputParams: GPUBuffer;
-  private readonly backwardWeightParams: GPUBuffer;
-  private readonly forwardInvocations: number;
-  private readonly backwardInputInvocations: number;
-  private readonly partialsInvocations: number;
-  private readonly reduceInvocations: number;
-  /** Per-chunk partial sums of backwardWeight, reduced in a second pass (unless there is one chunk). */
-  private readonly partials: Tensor;
-  private readonly chunks: number;
+  private readonly passes: CorrelationPasses | ProductPasses;
 
   constructor(gpu: Gpu, config: Conv2dConfig) {
     positiveIntegers('Conv2d', config, ['batch', 'inChannels', 'outChannels', 'height', 'width', 'kernelSize']);
@@ -94,7 +82,94 @@ export class Conv2d {
     this.outputShape = [n, cout, oh, ow];
     this.weightShape = [cout, cin, k, k];
     this.biasShape = [cout];
+    const window = cin * k * k;
+    this.passes = p === 0 && h === k && w === k && window % 4 === 0
+      ? new ProductPasses(gpu, n, window, cout)
+      : new CorrelationPasses(gpu, this.config, oh, ow);
+  }
 
+  /** y = conv(x, weight) + bias; y is overwritten. */
+  forward(x: Tensor, weight: Tensor, bias: Tensor, y: Tensor): Dispatch[] {
+    this.expect('forward', { x: [x, this.inputShape], weight: [weight, this.weightShape], bias: [bias, this.biasShape], y: [y, this.outputShape] });
+    return this.passes.forward(x, weight, bias, y);
+  }
+
+  /** dx = dL/dx for upstream gradient dy; dx is overwritten. */
+  backwardInput(dy: Tensor, weight: Tensor, dx: Tensor): Dispatch[] {
+    this.expect('backwardInput', { dy: [dy, this.outputShape], weight: [weight, this.weightShape], dx: [dx, this.inputShape] });
+    return this.passes.backwardInput(dy, weight, dx);
+  }
+
+  /** dWeight = dL/dweight and dBias = dL/dbias for upstream gradient dy; both are overwritten. */
+  backwardWeight(x: Tensor, dy: Tensor, dWeight: Tensor, dBias: Tensor): Dispatch[] {
+    this.expect('backwardWeight', {
+      x: [x, this.inputShape], dy: [dy, this.outputShape], dWeight: [dWeight, this.weightShape], dBias: [dBias, this.biasShape],
+    });
+    return this.passes.backwardWeight(x, dy, dWeight, dBias);
+  }
+
+  private expect(method: string, tensors: Record<string, [Tensor, readonly number[]]>): void {
+    for (const [name, [tensor, shape]] of Object.entries(tensors)) expectShape(`conv2d ${method}`, name, tensor, shape);
+  }
+}
+
+/**
+ * A convolution whose window covers its whole unpadded input (LeNet's conv3: 16×5×5 → 120×1×1) is
+ * a fully connected layer over the flattened input, with the weight [Cout, Cin·k·k] in the same
+ * memory order: Linear's matrix-product kernels run it, reading rows as vec4 (which needs Cin·k·k
+ * to be a multiple of 4). On SwiftShader they take about half the correlation kernels' time there.
+ */
+class ProductPasses {
+  private readonly product: Linear;
+
+  constructor(gpu: Gpu, private readonly batch: number, private readonly window: number, private readonly outChannels: number) {
+    this.product = new Linear(gpu, { batch, inFeatures: window, outFeatures: outChannels });
+  }
+
+  forward(x: Tensor, weight: Tensor, bias: Tensor, y: Tensor): Dispatch[] {
+    return this.product.forward(this.rows(x), this.weightRows(weight), bias, this.outputs(y));
+  }
+
+  backwardInput(dy: Tensor, weight: Tensor, dx: Tensor): Dispatch[] {
+    return this.product.backwardInput(this.outputs(dy), this.weightRows(weight), this.rows(dx));
+  }
+
+  backwardWeight(x: Tensor, dy: Tensor, dWeight: Tensor, dBias: Tensor): Dispatch[] {
+    return this.product.backwardWeight(this.rows(x), this.outputs(dy), this.weightRows(dWeight), dBias);
+  }
+
+  private rows(t: Tensor): Tensor {
+    return t.reshape([this.batch, this.window]);
+  }
+
+  private weightRows(t: Tensor): Tensor {
+    return t.reshape([this.outChannels, this.window]);
+  }
+
+  private outputs(t: Tensor): Tensor {
+    return t.reshape([this.batch, this.outChannels]);
+  }
+}
+
+/** The correlation kernels of shaders/conv2d.wgsl: every other convolution. */
+class CorrelationPasses {
+  private readonly forwardKernel: Kernel;
+  private readonly backwardInputKernel: Kernel;
+  private readonly partialsKernel: Kernel;
+  private readonly reduceKernel: Kernel;
+  private readonly forwardParams: GPUBuffer;
+  private readonly backwardInputParams: GPUBuffer;
+  private readonly backwardWeightParams: GPUBuffer;
+  private readonly forwardInvocations: number;
+  private readonly backwardInputInvocations: number;
+  private readonly partialsInvocations: number;
+  private readonly reduceInvocations: number;
+  /** Per-chunk partial sums of backwardWeight, reduced in a second pass (unless there is one chunk). */
+  private readonly partials: Tensor;
+  private readonly chunks: number;
+
+  constructor(gpu: Gpu, config: Readonly<Conv2dConfig>, oh: number, ow: number) {
+    const { batch: n, inChannels: cin, outChannels: cout, height: h, width: w, kernelSize: k, padding: p } = config;
     const forward = correlation(cout, cin, oh, ow, h, w, n, k, p, 'forward');
     this.forwardKernel = gpu.kernel(shader, 'conv_forward', forward.constants);
     this.forwardInvocations = forward.invocations;
@@ -112,8 +187,7 @@ export class Conv2d {
       w_base: k * k - 1, w_out: k * k, w_in: cin * k * k, w_row: -k, w_col: -1,
     }));
 
-    // One-column outputs (conv3) have no window to slide and take two rows per loop body instead.
-    this.partialsKernel = gpu.kernel(shader, 'conv_weight_partials', { MASKED: p > 0 || k % WEIGHT_TILE_TAPS !== 0, COLUMN: ow === 1 });
+    this.partialsKernel = gpu.kernel(shader, 'conv_weight_partials', { MASKED: p > 0 || k % WEIGHT_TILE_TAPS !== 0 });
     this.reduceKernel = gpu.kernel(shader, 'conv_weight_reduce');
     const rows = n * oh;
     const blocks = Math.ceil(k / WEIGHT_TILE_TAPS);
@@ -132,35 +206,23 @@ export class Conv2d {
     }));
   }
 
-  /** y = conv(x, weight) + bias; y is overwritten. */
   forward(x: Tensor, weight: Tensor, bias: Tensor, y: Tensor): Dispatch[] {
-    this.expect('forward', { x: [x, this.inputShape], weight: [weight, this.weightShape], bias: [bias, this.biasShape], y: [y, this.outputShape] });
     const bindGroup = this.forwardKernel.bind({ corr: this.forwardParams, conv_in: x, conv_weight: weight, conv_bias: bias, conv_out: y });
     return [this.forwardKernel.dispatchThreads(bindGroup, this.forwardInvocations)];
   }
 
-  /** dx = dL/dx for upstream gradient dy; dx is overwritten. */
   backwardInput(dy: Tensor, weight: Tensor, dx: Tensor): Dispatch[] {
-    this.expect('backwardInput', { dy: [dy, this.outputShape], weight: [weight, this.weightShape], dx: [dx, this.inputShape] });
     const bindGroup = this.backwardInputKernel.bind({ corr: this.backwardInputParams, conv_in: dy, conv_weight: weight, conv_out: dx });
     return [this.backwardInputKernel.dispatchThreads(bindGroup, this.backwardInputInvocations)];
   }
 
-  /** dWeight = dL/dweight and dBias = dL/dbias for upstream gradient dy; both are overwritten. */
   backwardWeight(x: Tensor, dy: Tensor, dWeight: Tensor, dBias: Tensor): Dispatch[] {
-    this.expect('backwardWeight', {
-      x: [x, this.inputShape], dy: [dy, this.outputShape], dWeight: [dWeight, this.weightShape], dBias: [dBias, this.biasShape],
-    });
     const partials = this.partialsKernel.bind({ wgrad: this.backwardWeightParams, x, dy, partials: this.partials, dweight: dWeight, dbias: dBias });
     const pass1 = this.partialsKernel.dispatchThreads(partials, this.partialsInvocations);
     // One chunk: pass 1 has stored the sums.
     if (this.chunks === 1) return [pass1];
     const reduce = this.reduceKernel.bind({ wgrad: this.backwardWeightParams, partials: this.partials, dweight: dWeight, dbias: dBias });
     return [pass1, this.reduceKernel.dispatchThreads(reduce, this.reduceInvocations)];
-  }
-
-  private expect(method: string, tensors: Record<string, [Tensor, readonly number[]]>): void {
-    for (const [name, [tensor, shape]] of Object.entries(tensors)) expectShape(`conv2d ${method}`, name, tensor, shape);
   }
 }
 

@@ -9,8 +9,13 @@ import type { Kernel } from '../gpu/kernel.ts';
 import { expectShape, type Tensor } from '../gpu/tensor.ts';
 import { positiveIntegers, refuse } from './validate.ts';
 
-/** Outputs per invocation along each axis: the shader's TILE, whose registers are written for 8. */
+/**
+ * Outputs per invocation: TILE rows (the shader's TILE, whose registers are written for 8) × TILE
+ * columns in forward, × BACKWARD_COLUMNS along `in` in the backward passes (the shader's
+ * 4·VEC_COLUMNS).
+ */
 const TILE = 8;
+const BACKWARD_COLUMNS = 16;
 
 export interface LinearConfig {
   batch: number;
@@ -20,7 +25,7 @@ export interface LinearConfig {
   activation?: 'tanh';
 }
 
-const tiles = (rows: number, cols: number) => Math.ceil(rows / TILE) * Math.ceil(cols / TILE);
+const tiles = (rows: number, cols: number, width = TILE) => Math.ceil(rows / TILE) * Math.ceil(cols / width);
 
 export class Linear {
   readonly batch: number;
@@ -36,6 +41,9 @@ export class Linear {
   constructor(gpu: Gpu, config: LinearConfig) {
     positiveIntegers('Linear', config, ['batch', 'inFeatures', 'outFeatures']);
     ({ batch: this.batch, inFeatures: this.inFeatures, outFeatures: this.outFeatures } = config);
+    if (this.inFeatures % 4 !== 0) {
+      refuse('Linear', `inFeatures must be a multiple of 4 (rows along it are read as vec4), got ${this.inFeatures}`);
+    }
     if (config.activation !== undefined && config.activation !== 'tanh') {
       refuse('Linear', `activation must be 'tanh' or left out, got ${String(config.activation)}`);
     }
@@ -66,7 +74,7 @@ export class Linear {
    */
   backwardInput(dy: Tensor, weight: Tensor, dx: Tensor, through?: Tensor): Dispatch[] {
     this.check('linear backwardInput', through ? { dy, weight, dx, through } : { dy, weight, dx });
-    const count = tiles(this.batch, this.inFeatures);
+    const count = tiles(this.batch, this.inFeatures, BACKWARD_COLUMNS);
     if (!through) return [this.launch(this.inputKernel, { params: this.params, dy, weight, dx }, count)];
     return [this.launch(this.inputThroughTanhKernel, { params: this.params, dy, weight, dx, through }, count)];
   }
@@ -78,7 +86,7 @@ export class Linear {
   backwardWeight(x: Tensor, dy: Tensor, dWeight: Tensor, dBias: Tensor): Dispatch[] {
     this.check('linear backwardWeight', { x, dy, dWeight, dBias });
     return [
-      this.launch(this.weightKernel, { params: this.params, x, dy, d_weight: dWeight, d_bias: dBias }, tiles(this.outFeatures, this.inFeatures)),
+      this.launch(this.weightKernel, { params: this.params, x, dy, d_weight: dWeight, d_bias: dBias }, tiles(this.outFeatures, this.inFeatures, BACKWARD_COLUMNS)),
     ];
   }
 
