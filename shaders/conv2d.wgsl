@@ -99,7 +99,11 @@ const LANE4 = vec4<u32>(0u, 1u, 2u, 3u);
 // Correlation tiles: output channels (8, 6 or 1) × samples (16) per invocation.
 override TILE_CHANNELS: u32;
 override TILE_SAMPLES: u32;
-// Weight-gradient tiles: 8 output channels × a TAPS × TAPS block of one input channel's kernel.
+// Weight-gradient tiles: 8 (or 6) output channels × a TAPS × TAPS block of one input channel's
+// kernel. With WEIGHT_SIX (set by src/ops/conv2d.ts for conv1's 6 channels) the second channel quad holds
+// two channels and only its first two lanes are computed: a quarter fewer operations than a
+// part-empty 8-channel tile.
+override WEIGHT_SIX: bool = false;
 const TAPS = 5u;
 // vec4 slots per tile and chunk in `partials`: 10 per kernel row (KernelRow), then the bias sums.
 const BIAS_SLOT = 50u;
@@ -701,11 +705,22 @@ alias KernelRow = array<vec4<f32>, 10>;
 // One output pixel's contribution to one kernel row: dy of the tile's channels (g_lo, g_hi) times
 // the row's five input values.
 fn kernel_row(acc: ptr<function, KernelRow>, g_lo: vec4<f32>, g_hi: vec4<f32>, w: Window) {
-  (*acc)[0] += g_lo * w.head.x; (*acc)[1] += g_hi * w.head.x;
-  (*acc)[2] += g_lo * w.head.y; (*acc)[3] += g_hi * w.head.y;
-  (*acc)[4] += g_lo * w.head.z; (*acc)[5] += g_hi * w.head.z;
-  (*acc)[6] += g_lo * w.head.w; (*acc)[7] += g_hi * w.head.w;
-  (*acc)[8] += g_lo * w.tail; (*acc)[9] += g_hi * w.tail;
+  (*acc)[0] += g_lo * w.head.x; add_hi(&(*acc)[1], g_hi * w.head.x);
+  (*acc)[2] += g_lo * w.head.y; add_hi(&(*acc)[3], g_hi * w.head.y);
+  (*acc)[4] += g_lo * w.head.z; add_hi(&(*acc)[5], g_hi * w.head.z);
+  (*acc)[6] += g_lo * w.head.w; add_hi(&(*acc)[7], g_hi * w.head.w);
+  (*acc)[8] += g_lo * w.tail; add_hi(&(*acc)[9], g_hi * w.tail);
+}
+
+// sum += v for the second channel quad: its first two lanes only with WEIGHT_SIX. (A pipeline constant,
+// so the `if` is decided when the pipeline is compiled.)
+fn add_hi(sum: ptr<function, vec4<f32>>, v: vec4<f32>) {
+  if (WEIGHT_SIX) {
+    (*sum).x += v.x;
+    (*sum).y += v.y;
+  } else {
+    *sum += v;
+  }
 }
 
 // A tile's running sums: the kernel rows' and the bias's.
@@ -740,9 +755,13 @@ fn weight_pixel(sums: ptr<function, WSums>, win: ptr<function, array<Window, 5>>
   let il = dy_lo + at.dy + ow;
   let ih = dy_hi + at.dy + ow;
   let g_lo = vec4<f32>(dy[il.x], dy[il.y], dy[il.z], dy[il.w]);
-  let g_hi = vec4<f32>(dy[ih.x], dy[ih.y], dy[ih.z], dy[ih.w]);
+  var g_hi = vec4<f32>(dy[ih.x], dy[ih.y], 0.0, 0.0);
+  if (!WEIGHT_SIX) {
+    g_hi.z = dy[ih.z];
+    g_hi.w = dy[ih.w];
+  }
   (*sums).bias_lo += g_lo;
-  (*sums).bias_hi += g_hi;
+  add_hi(&(*sums).bias_hi, g_hi);
   kernel_row(&(*sums).acc[0], g_lo, g_hi, (*win)[0]);
   kernel_row(&(*sums).acc[1], g_lo, g_hi, (*win)[1]);
   kernel_row(&(*sums).acc[2], g_lo, g_hi, (*win)[2]);

@@ -28,10 +28,11 @@ const ROW_TILE = { kernelSize: 5, samples: 4, columns: 10, minChannels: 3, maxUn
 /** Which row tiles a correlation may take: the forward pass's, backwardInput's transposed ones. */
 type RowTiles = 'forward' | 'transposed';
 /**
- * Weight-gradient tiles: 8 output channels × a 5 × 5 block of one input channel's kernel (the
- * shader's TAPS; larger kernels take several blocks, smaller ones leave taps unstored).
+ * Weight-gradient tiles: 8 output channels, or 6 (the shader's WEIGHT_SIX) where that computes fewer unused
+ * ones (conv1's 6), × a 5 × 5 block of one input channel's kernel (the shader's TAPS; larger kernels
+ * take several blocks, smaller ones leave taps unstored).
  */
-const WEIGHT_TILE_CHANNELS = 8;
+const weightTileChannels = (outChannels: number) => (Math.ceil(outChannels / 6) * 6 < Math.ceil(outChannels / 8) * 8 ? 6 : 8);
 const WEIGHT_TILE_TAPS = 5;
 /**
  * Output pixels per chunk of the weight-gradient sums, rounded up to whole output rows. Each
@@ -187,11 +188,12 @@ class CorrelationPasses {
       w_base: k * k - 1, w_out: k * k, w_in: cin * k * k, w_row: -k, w_col: -1,
     }));
 
-    this.partialsKernel = gpu.kernel(shader, 'conv_weight_partials', { MASKED: p > 0 || k % WEIGHT_TILE_TAPS !== 0 });
+    const tileChannels = weightTileChannels(cout);
+    this.partialsKernel = gpu.kernel(shader, 'conv_weight_partials', { MASKED: p > 0 || k % WEIGHT_TILE_TAPS !== 0, WEIGHT_SIX: tileChannels === 6 });
     this.reduceKernel = gpu.kernel(shader, 'conv_weight_reduce');
     const rows = n * oh;
     const blocks = Math.ceil(k / WEIGHT_TILE_TAPS);
-    const tiles = Math.ceil(cout / WEIGHT_TILE_CHANNELS) * cin * blocks * blocks;
+    const tiles = Math.ceil(cout / tileChannels) * cin * blocks * blocks;
     // Whole output rows per chunk, equal chunk lengths, and no empty chunk at the end.
     const rowsWanted = Math.ceil(CHUNK_PIXELS / ow);
     const chunkRows = Math.ceil(rows / Math.ceil(rows / rowsWanted));
@@ -202,7 +204,7 @@ class CorrelationPasses {
     this.partials = gpu.tensor('conv2d.partials', [tiles * chunks * PARTIAL_FLOATS]);
     this.backwardWeightParams = gpu.uniform('conv2d.backwardWeight', this.partialsKernel.packUniform('wgrad', {
       out_channels: cout, in_channels: cin, in_h: h, in_w: w, out_h: oh, out_w: ow, k, pad: p,
-      rows, blocks, tiles, chunks, chunk_rows: chunkRows, tile_channels: WEIGHT_TILE_CHANNELS,
+      rows, blocks, tiles, chunks, chunk_rows: chunkRows, tile_channels: tileChannels,
     }));
   }
 
