@@ -40,6 +40,9 @@ const WG: u32 = 16u;
 override TILE: u32;
 // linear_forward writes tanh(x · Wᵀ + b) instead of x · Wᵀ + b.
 override TANH: bool;
+// The backward passes: `out` is a multiple of 4, so dy's rows are whole vec4s (conv3, fc1) and a
+// tile loads 4 of a row's values at once; otherwise (fc2's 10) one value at a time.
+override DY_ROWS: bool;
 
 @group(0) @binding(0) var<uniform> params: Params;
 // [N, in / 4], [out, in / 4]: vec4 along `in`.
@@ -47,7 +50,8 @@ override TANH: bool;
 @group(0) @binding(2) var<storage, read> weight: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
-@group(0) @binding(5) var<storage, read> dy: array<f32>;
+// [N · out / 4], rounded up (buffers are whole vec4s): vec4 along `out`.
+@group(0) @binding(5) var<storage, read> dy: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> dx: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read_write> d_weight: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> d_bias: array<f32>;
@@ -77,8 +81,15 @@ fn clamped(start: u32, limit: u32) -> vec4<u32> {
 // A forward tile's sums: acc[2r + h] holds row r, columns 4h .. 4h + 3.
 alias TileSums = array<vec4<f32>, 16>;
 
+// Elements i.x .. i.w of dy (one at a time: without DY_ROWS).
 fn gather_dy(i: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(dy[i.x], dy[i.y], dy[i.z], dy[i.w]);
+  return vec4<f32>(dy[i.x / 4u][i.x % 4u], dy[i.y / 4u][i.y % 4u], dy[i.z / 4u][i.z % 4u], dy[i.w / 4u][i.w % 4u]);
+}
+
+// With DY_ROWS: four consecutive values of four dy rows (vec4 offsets `at` + k), transposed, so
+// that column j holds the four rows' values at the j-th of the four.
+fn dy_block(at: vec4<u32>, k: u32) -> mat4x4<f32> {
+  return transpose(mat4x4<f32>(dy[at.x + k], dy[at.y + k], dy[at.z + k], dy[at.w + k]));
 }
 
 // One row's dot products with the tile's 8 weight rows (four steps of the sum each).
@@ -189,15 +200,31 @@ fn wide_outer(acc: ptr<function, WideSums>, r_lo: vec4<f32>, r_hi: vec4<f32>, c:
   row_outer(acc, 4u, r_hi.x, c); row_outer(acc, 5u, r_hi.y, c); row_outer(acc, 6u, r_hi.z, c); row_outer(acc, 7u, r_hi.w, c);
 }
 
-// The sums of a backward-input tile: rows are samples, columns input features.
+// The sums of a backward-input tile: rows are samples, columns input features; summed over the
+// outputs o in order either way.
 fn input_sums(tile: Tile, cols: VecColumns) -> WideSums {
   let in4 = params.in_features / 4u;
   let n_out = params.out_features;
-  let d_lo = clamped(tile.row, params.batch) * n_out;
-  let d_hi = clamped(tile.row + 4u, params.batch) * n_out;
   var acc: WideSums;
-  for (var o = 0u; o < n_out; o++) {
-    wide_outer(&acc, gather_dy(d_lo + o), gather_dy(d_hi + o), weight_columns(o * in4, cols));
+  if (DY_ROWS) {
+    let out4 = n_out / 4u;
+    let d_lo = clamped(tile.row, params.batch) * out4;
+    let d_hi = clamped(tile.row + 4u, params.batch) * out4;
+    for (var o4 = 0u; o4 < out4; o4++) {
+      let lo = dy_block(d_lo, o4);
+      let hi = dy_block(d_hi, o4);
+      let wo = 4u * o4 * in4;
+      wide_outer(&acc, lo[0], hi[0], weight_columns(wo, cols));
+      wide_outer(&acc, lo[1], hi[1], weight_columns(wo + in4, cols));
+      wide_outer(&acc, lo[2], hi[2], weight_columns(wo + 2u * in4, cols));
+      wide_outer(&acc, lo[3], hi[3], weight_columns(wo + 3u * in4, cols));
+    }
+  } else {
+    let d_lo = clamped(tile.row, params.batch) * n_out;
+    let d_hi = clamped(tile.row + 4u, params.batch) * n_out;
+    for (var o = 0u; o < n_out; o++) {
+      wide_outer(&acc, gather_dy(d_lo + o), gather_dy(d_hi + o), weight_columns(o * in4, cols));
+    }
   }
   return acc;
 }
@@ -267,11 +294,22 @@ fn linear_backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_wo
   var acc: WideSums;
   var db_lo = vec4<f32>(0.0);
   var db_hi = vec4<f32>(0.0);
+  // With DY_ROWS, the tile's 8 dy values of a sample are two vec4 (the second clamped: it lies
+  // past `out` only where its rows are not stored).
+  let out4 = n_out / 4u;
+  let o4 = vec2<u32>(tile.row / 4u, min(tile.row / 4u + 1u, max(out4, 1u) - 1u));
   for (var n = 0u; n < params.batch; n++) {
     let dn = n * n_out;
     let xn = n * in4;
-    let g_lo = gather_dy(o_lo + dn);
-    let g_hi = gather_dy(o_hi + dn);
+    var g_lo: vec4<f32>;
+    var g_hi: vec4<f32>;
+    if (DY_ROWS) {
+      g_lo = dy[n * out4 + o4.x];
+      g_hi = dy[n * out4 + o4.y];
+    } else {
+      g_lo = gather_dy(o_lo + dn);
+      g_hi = gather_dy(o_hi + dn);
+    }
     wide_outer(&acc, g_lo, g_hi, x_columns(xn, cols));
     db_lo += g_lo;
     db_hi += g_hi;

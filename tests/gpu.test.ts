@@ -55,12 +55,12 @@ test('a kernel over more than 65,535 workgroups covers every element', async () 
 
 test('a buffer too small for its binding is named with both sizes', async () => {
   const result = await runOnGpu({
-    tensors: { x: { shape: [100], bufferElements: 10 }, y: { shape: [100] } },
+    tensors: { x: { shape: [100], bufferElements: 12 }, y: { shape: [100] } },
     ops: { tanh: { op: 'Tanh', args: [[100]] } },
     actions: [{ call: 'tanh', method: 'forward', args: ['x', 'y'] }],
   });
   assert.is(result.error?.name, 'BindingError');
-  assert.match(result.error!.message, /tanh\.wgsl tanh_forward: binding 'x' \(@binding\(1\)\) needs 400 bytes but buffer 'x' has 40/);
+  assert.match(result.error!.message, /tanh\.wgsl tanh_forward: binding 'x' \(@binding\(1\)\) needs 400 bytes but buffer 'x' has 48/);
 });
 
 test('a tensor of the wrong element type is refused at bind time', async () => {

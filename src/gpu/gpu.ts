@@ -94,8 +94,9 @@ export class Gpu {
     if (bytes > limits.maxBufferSize) {
       throw new RangeError(`${label}: ${bytes} bytes exceeds this device's maxBufferSize (${limits.maxBufferSize})`);
     }
-    // WebGPU wants sizes in multiples of 4; keep at least 16 so empty tensors still bind.
-    const size = Math.max(16, Math.ceil(bytes / 4) * 4);
+    // Multiples of 16 bytes (WebGPU wants 4), so that a tensor of any size binds as an array of
+    // vec4 (linear.wgsl reads dy so); at least 16, so empty tensors bind.
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
     const buffer = this.device.createBuffer({ label, size, usage });
     this.buffers.add(buffer);
     return buffer;

@@ -49,9 +49,11 @@ export class Linear {
     }
     this.activation = config.activation;
     this.forwardKernel = gpu.kernel(shader, 'linear_forward', { TILE, TANH: this.activation === 'tanh' });
-    this.inputKernel = gpu.kernel(shader, 'linear_backward_input', { TILE });
-    this.inputThroughTanhKernel = gpu.kernel(shader, 'linear_backward_input_tanh', { TILE });
-    this.weightKernel = gpu.kernel(shader, 'linear_backward_weight', { TILE });
+    // dy's rows are whole vec4s when out is a multiple of 4 (the shader's DY_ROWS).
+    const dyRows = this.outFeatures % 4 === 0;
+    this.inputKernel = gpu.kernel(shader, 'linear_backward_input', { TILE, DY_ROWS: dyRows });
+    this.inputThroughTanhKernel = gpu.kernel(shader, 'linear_backward_input_tanh', { TILE, DY_ROWS: dyRows });
+    this.weightKernel = gpu.kernel(shader, 'linear_backward_weight', { TILE, DY_ROWS: dyRows });
     this.params = gpu.uniform(
       'linear.params',
       this.forwardKernel.packUniform('params', { batch: this.batch, in_features: this.inFeatures, out_features: this.outFeatures }),
