@@ -9,13 +9,16 @@
 // stable_tanh comes from lib/stable-tanh.wgsl (included below).
 //
 // Every tensor with an `in` axis (x, weight, dx, dW, through) is read and written as vec4 along
-// that axis, so `in` must be a multiple of 4 (src/ops/linear.ts refuses other sizes). On
-// SwiftShader a load with a per-invocation index costs about the same for a vec4 as for one
-// float (one masked load per lane), so vec4 rows cut the loads per multiply-add by up to 4.
-// Each invocation computes a TILE×TILE (8×8) block of outputs in registers:
-//   forward:         per 4 steps of the sum, 8 + 8 vec4 loads feed 256 multiply-adds;
-//   backward_input:  per step, 8 dy values and 2 vec4 weight loads feed 64;
-//   backward_weight: per sample, 8 dy values and 2 vec4 x loads feed 64.
+// that axis, so `in` must be a multiple of 4 (src/ops/linear.ts refuses other sizes); dy is
+// bound as vec4 too, and read four values at a time where `out` is a multiple of 4 (DY_ROWS).
+// On SwiftShader every load with a per-invocation index is a per-lane gather, so fewer, wider
+// loads pay (bench/README.md: conv3's three passes 6.0 → 4.8 ms per batch of 64).
+// Each invocation computes a block of outputs in registers:
+//   forward, 8 × 8:          per 4 steps of the sum, 8 + 8 vec4 loads feed 256 multiply-adds;
+//   backward_input, 8 × 16:  per 4 steps, 8 vec4 of dy (DY_ROWS; else 32 values) and 16 vec4 of
+//                            the weight feed 512;
+//   backward_weight, 8 × 16: per sample, 2 vec4 of dy (DY_ROWS; else 8 values) and 4 vec4 of x
+//                            feed 128.
 // Workgroup-memory tiling was slower on SwiftShader. Tile indices past the edge are clamped for
 // the loads, so the inner loops have no branches, and only the stores are guarded. Every output
 // is one sum in a fixed order, so results are deterministic; backward_weight sums over the batch
