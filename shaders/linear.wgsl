@@ -160,7 +160,7 @@ fn linear_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
 }
 
 // Backward tiles (dx, dW) are TILE rows × VEC_COLUMNS vec4 along `in`: wider than the forward's,
-// because their rows' values (dy) are single floats, which cost a load each.
+// so that each row's dy value (loaded alone without DY_ROWS) serves 16 columns.
 const VEC_COLUMNS: u32 = 4u;
 
 // A backward tile's sums: acc[4r + q] holds row r, vec4 column q.

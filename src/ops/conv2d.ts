@@ -118,7 +118,8 @@ export class Conv2d {
  * A convolution whose window covers its whole unpadded input (LeNet's conv3: 16×5×5 → 120×1×1) is
  * a fully connected layer over the flattened input, with the weight [Cout, Cin·k·k] in the same
  * memory order: Linear's matrix-product kernels run it, reading rows as vec4 (which needs Cin·k·k
- * to be a multiple of 4). On SwiftShader they take about half the correlation kernels' time there.
+ * to be a multiple of 4). On SwiftShader conv3's three passes took about three quarters of the
+ * correlation kernels' time this way (bench/README.md).
  */
 class ProductPasses {
   private readonly product: Linear;
